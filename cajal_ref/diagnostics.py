@@ -1,0 +1,141 @@
+"""The one error type of the project, its kinds, caret rendering, and exit codes.
+
+Every failure a user can cause — bad syntax, a type error, a missing file, a
+compilation too large — is a `CajalError`. The CLI turns it into
+`FILE:LINE:COL: error: MESSAGE` plus the source line and a caret line, or into
+JSON, and exits with `EXIT_PROGRAM_ERROR`. Nothing else may escape to the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .syntax import Span
+
+EXIT_OK = 0
+EXIT_PROGRAM_ERROR = 1
+EXIT_USAGE = 2
+
+
+class ErrorKind(str, Enum):
+    """Stable codes for every kind of error (used by `--json` and `cajal explain`)."""
+
+    # reading and parsing
+    IO = "io"
+    SYNTAX = "syntax"
+    TOO_DEEP = "too-deep"
+    # declarations
+    DUPLICATE = "duplicate-definition"
+    UNKNOWN_TYPE = "unknown-type"
+    OPEN_DEF = "open-def-reference"
+    # the linear typing rules (SPEC §3)
+    UNBOUND = "unbound-variable"
+    USED_TWICE = "used-twice"
+    UNUSED = "unused-variable"
+    BRANCH_CONTEXTS = "branch-contexts"
+    MISMATCH = "type-mismatch"
+    NOT_A_FUNCTION = "not-a-function"
+    ITER_NOT_NAT = "iter-not-nat"
+    STEP_TYPE = "step-type"
+    RECURRENT_WEIGHT_TYPE = "recurrent-weight-type"
+    STRICT_ITER = "strict-iter"
+    # compiling and linking
+    SIZE_LIMIT = "size-limit"
+    UNBOUND_WEIGHT = "unbound-recurrent-weight"
+    BAD_BINDING = "bad-binding"
+    # verification
+    DISAGREEMENT = "disagreement"
+
+
+@dataclass(frozen=True)
+class Related:
+    """A secondary location shown under an error (e.g. the first of two uses)."""
+
+    span: Span
+    message: str
+
+
+class CajalError(Exception):
+    """An error in a Cajal program or in how the tools were asked to process it."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        span: Span | None = None,
+        *,
+        rule: str | None = None,
+        related: tuple[Related, ...] = (),
+        file: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.span = span
+        self.rule = rule
+        self.related = related
+        self._file = file
+
+    @property
+    def file(self) -> str | None:
+        return self.span.file if self.span is not None else self._file
+
+    @property
+    def line(self) -> int | None:
+        return self.span.line if self.span is not None else None
+
+    @property
+    def col(self) -> int | None:
+        return self.span.col if self.span is not None else None
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self) -> str:
+        """`FILE:LINE:COL: error: MESSAGE`, the source line, a caret line; then notes."""
+        lines = [_located(self.span, self.file, "error", self.message)]
+        lines.extend(_excerpt(self.span))
+        for rel in self.related:
+            lines.append(_located(rel.span, rel.span.file, "note", rel.message))
+            lines.extend(_excerpt(rel.span))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "kind": self.kind.value,
+                "message": self.message,
+                "file": self.file,
+                "line": self.line,
+                "col": self.col,
+                "rule": self.rule,
+                "related": [
+                    {"message": r.message, "file": r.span.file, "line": r.span.line, "col": r.span.col}
+                    for r in self.related
+                ],
+            }
+        }
+
+
+def _located(span: Span | None, file: str | None, severity: str, message: str) -> str:
+    if span is not None:
+        return f"{span.file}:{span.line}:{span.col}: {severity}: {message}"
+    if file is not None:
+        return f"{file}: {severity}: {message}"
+    return f"{severity}: {message}"
+
+
+def _excerpt(span: Span | None) -> list[str]:
+    """The source line of the span and a caret line under it (first line only)."""
+    if span is None or not span.source.text:
+        return []
+    line, col = span.line, span.col
+    text = span.source.line_text(line)
+    end_line, end_col = span.end_position
+    width = (end_col - col) if end_line == line else len(text) - col + 1
+    width = max(1, width)
+    # keep tabs so the carets line up under the same columns as the source line
+    pad = "".join(ch if ch == "\t" else " " for ch in text[: col - 1])
+    return [text, pad + "^" * width]
