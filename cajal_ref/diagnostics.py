@@ -9,7 +9,7 @@ JSON, and exits with `EXIT_PROGRAM_ERROR`. Nothing else may escape to the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .syntax import Span
@@ -19,7 +19,7 @@ EXIT_PROGRAM_ERROR = 1
 EXIT_USAGE = 2
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """Stable codes for every kind of error (used by `--json` and `cajal explain`)."""
 
     # reading and parsing
@@ -45,6 +45,8 @@ class ErrorKind(str, Enum):
     SIZE_LIMIT = "size-limit"
     UNBOUND_WEIGHT = "unbound-recurrent-weight"
     BAD_BINDING = "bad-binding"
+    # evaluation
+    FUEL = "out-of-fuel"
     # verification
     DISAGREEMENT = "disagreement"
 

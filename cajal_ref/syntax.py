@@ -85,7 +85,7 @@ NO_SPAN = Span(NO_SOURCE, 0, 0)
 
 
 def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------
@@ -320,6 +320,27 @@ def step_free_vars(t: Term) -> frozenset[str]:
             return step_free_vars(n) | step_free_vars(b) | (free_vars(s) - {y})
         case Let(x, bound, body):
             return step_free_vars(bound) | (step_free_vars(body) - {x})
+
+
+def bound_recurrent_weights(t: Term) -> list[tuple[str, Span]]:
+    """Variables bound inside t (by fun, let, or an iter step) that are recurrent weights.
+
+    A binder's variable is a recurrent weight when it occurs inside the step of an
+    `iter` in its scope (other than as that iter's own step variable), like `m` in
+    `mult`. Returned with the binder's span, in pre-order.
+    """
+    found: list[tuple[str, Span]] = []
+    for sub in subterms(t):
+        match sub:
+            case Lam(x, _, body) if x in step_free_vars(body):
+                found.append((x, sub.param_span))
+            case Let(x, _, body) if x in step_free_vars(body):
+                found.append((x, sub.name_span))
+            case Iter(_, _, y, step) if y in step_free_vars(step):
+                found.append((y, sub.step_var_span))
+            case _:
+                pass
+    return found
 
 
 # ---------------------------------------------------------------------------
