@@ -17,6 +17,8 @@ from .syntax import Span
 EXIT_OK = 0
 EXIT_PROGRAM_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL_ERROR = 70
+"""A bug in cajal_ref itself (BSD sysexits' EX_SOFTWARE), never a user's mistake."""
 
 
 class ErrorKind(StrEnum):

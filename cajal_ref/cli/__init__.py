@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from ..diagnostics import EXIT_PROGRAM_ERROR, EXIT_USAGE
+from ..diagnostics import EXIT_INTERNAL_ERROR, EXIT_PROGRAM_ERROR, EXIT_USAGE
 
-COMMANDS = ("check", "eval", "compile")
+COMMANDS = ("check", "eval")
 """Subcommand modules of this package, in the order `cajal --help` lists them."""
 
 
@@ -44,6 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_PROGRAM_ERROR
+    except Exception as exc:  # a bug in cajal_ref itself, not in the user's program
+        if os.environ.get("CAJAL_DEBUG"):
+            raise
+        print(
+            f"cajal: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in cajal_ref; rerun with CAJAL_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
 
 
 def entry_point() -> None:

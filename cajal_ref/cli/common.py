@@ -65,8 +65,8 @@ def guarded(handler: Handler) -> Handler:
         except CajalError as err:
             return report(err, args)
         except RecursionError:
-            err = CajalError(ErrorKind.TOO_DEEP, "the program is nested too deeply to process")
-            return report(err, args)
+            too_deep = CajalError(ErrorKind.TOO_DEEP, "the program is nested too deeply to process")
+            return report(too_deep, args)
         return code if code is not None else EXIT_OK
 
     return run
