@@ -1,0 +1,55 @@
+"""`cajal figures --out DIR`: draw every figure (PDF + PNG) and an index.md into DIR.
+
+Deterministic: the same programs give the same bytes. Progress lines go to stderr.
+Needs matplotlib (the `figures` extra); the other commands do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import EXIT_OK, EXIT_USAGE
+from .common import guarded
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "figures",
+        help="draw the figures (compiled matrices, neurons, networks, rules, a derivation)",
+        description="Draw every figure as PDF and PNG, with DIR/index.md listing each one with its "
+        "caption and the program it comes from.",
+    )
+    parser.add_argument("--out", default="paper_figures", metavar="DIR", help="output directory "
+                        "(default %(default)s)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="draw only this figure (repeatable; see --list)")
+    parser.add_argument("--list", action="store_true", help="list the figures and exit")
+    parser.add_argument("--results", metavar="DIR",
+                        help="experiment results directory, for the experiment figures")
+    parser.set_defaults(run=guarded(run))
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from ..figures.index import figure_specs, generate
+    except ImportError as exc:
+        print(f"cajal figures: needs matplotlib ({exc}); install it with pip install matplotlib",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from ..loader import load_workspace
+
+    ws = load_workspace()
+    if args.list:
+        for spec in figure_specs(ws):
+            print(f"{spec.stem}: {spec.caption}")
+        return EXIT_OK
+    try:
+        generate(Path(args.out), only=args.only, results_dir=Path(args.results) if args.results else None,
+                 log=sys.stderr, ws=ws)
+    except ValueError as exc:
+        print(f"cajal figures: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
