@@ -1,36 +1,49 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
+# Each creates or reuses the virtual environment in .venv and installs the project into it.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+CORE := $(VENV)/.installed-core
+ALL := $(VENV)/.installed-all
 
-.PHONY: demo test lint typecheck pytest proofs bench clean
+.PHONY: demo test lint typecheck pytest proofs bench figures clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+# the demo needs only the runtime dependencies (sympy, numpy)
+$(CORE): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $(CORE)
+
+# the tests need everything: dev tools, matplotlib for figures, JAX/optax/scikit-learn for learning
+$(ALL): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[dev,figures,learn]'
+	touch $(CORE) $(ALL)
+
+demo: $(CORE)
 	$(PY) -m cajal_ref.demo
 
-lint: $(STAMP)
+lint: $(ALL)
 	$(VENV)/bin/ruff check cajal_ref tests proofs benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(ALL)
 	$(VENV)/bin/mypy --strict cajal_ref
 
-pytest: $(STAMP)
+pytest: $(ALL)
 	$(VENV)/bin/pytest
 
-proofs: $(STAMP)
+proofs: $(ALL)
 	$(PY) -m proofs
 
 test: lint typecheck pytest proofs
 
-bench: $(STAMP)
+bench: $(ALL)
 	$(PY) -m benchmarks
+
+figures: $(ALL)
+	$(VENV)/bin/cajal figures --out paper_figures
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -82,7 +82,8 @@ def test_check_json_lists_recurrent_weights() -> None:
 def test_check_open_program_marks_recurrent_weight(tmp_path: Path) -> None:
     src = tmp_path / "open.cj"
     src.write_text(
-        "free f : Nat -o Nat\nfree n : Nat\nfree x : Nat\ndef apply_n : Nat = iter n { zero => x | succ y => f y }\n"
+        "free f : Nat -o Nat\nfree n : Nat\nfree x : Nat\n"
+        "def apply_n : Nat = iter n { zero => x | succ y => f y }\n"
     )
     out = cajal("check", "--json", str(src))
     assert out.returncode == 0, out.stderr
