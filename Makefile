@@ -19,7 +19,7 @@ $(CORE): pyproject.toml | $(VENV)/bin/python
 
 # the tests need everything: dev tools, matplotlib for figures, JAX/optax/scikit-learn for learning
 $(ALL): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[dev,figures,learn]'
+	$(PY) -m pip install --quiet -e '.[dev,verify,figures,learn]'
 	touch $(CORE) $(ALL)
 
 demo: $(CORE)

@@ -70,3 +70,14 @@ def guarded(handler: Handler) -> Handler:
         return code if code is not None else EXIT_OK
 
     return run
+
+
+def require_hypothesis(command: str) -> None:
+    """`verify` and `mutants` sample with hypothesis, an optional extra: say so cleanly if it is missing."""
+    try:
+        import hypothesis  # noqa: F401
+    except ModuleNotFoundError:
+        raise CajalError(
+            ErrorKind.IO,
+            f"`cajal {command}` needs the hypothesis package: pip install 'cajal_ref[verify]'",
+        ) from None

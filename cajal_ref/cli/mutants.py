@@ -1,0 +1,92 @@
+"""`cajal mutants [--mutant NAME]... [--examples N] [--json]`: mutation testing of the compiler.
+
+Runs the property suite (generated programs, compiled and evaluated, compared with the
+logical relation) against each deliberate compiler bug of
+`cajal_ref.verification.mutants` and prints a table: mutant, killed?, time to kill,
+shrunk counterexample. Exit 1 if some mutant survives.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
+from .common import emit_json, guarded, require_hypothesis
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "mutants",
+        help="run the property suite against deliberately broken compilers",
+        description="Mutation testing: run the differential properties against each deliberate "
+        "compiler bug (a patched compiler primitive) and report which are killed, how fast, "
+        "and the shrunk program that kills each.",
+    )
+    parser.add_argument(
+        "--mutant", dest="mutants", action="append", default=[], metavar="NAME", help="run only this mutant"
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=600,
+        metavar="N",
+        help="generated programs per mutant before it counts as surviving (default %(default)s)",
+    )
+    parser.add_argument(
+        "--shrink-seconds",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="time spent shrinking each counterexample (default %(default)s)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
+    parser.set_defaults(run=guarded(run))
+
+
+def run(args: argparse.Namespace) -> int:
+    require_hypothesis("mutants")
+    from ..loader import load_workspace
+    from ..verification.mutants import MUTANTS, run_mutant
+
+    known = {m.name: m for m in MUTANTS}
+    if args.list:
+        for m in MUTANTS:
+            print(f"{m.name:28} {m.description}  [patches compiler.{m.target}]")
+        return EXIT_OK
+    unknown = [n for n in args.mutants if n not in known]
+    if unknown:
+        raise CajalError(
+            ErrorKind.BAD_BINDING,
+            f"unknown mutant `{unknown[0]}`; the mutants are: {', '.join(known)}",
+        )
+    if args.examples < 1:
+        raise CajalError(ErrorKind.BAD_BINDING, "--examples must be at least 1")
+    chosen = [known[n] for n in dict.fromkeys(args.mutants)] or list(MUTANTS)
+    defs = load_workspace().defs
+    results = []
+    if not args.json:
+        print(f"{'mutant':28} {'result':8} {'to kill':>9}  description / shrunk counterexample")
+    for mutant in chosen:
+        result = run_mutant(mutant, defs, max_examples=args.examples, shrink_seconds=args.shrink_seconds)
+        results.append(result)
+        if not args.json:
+            print(_row(result), flush=True)
+    if args.json:
+        emit_json([r.to_json() for r in results])
+    else:
+        killed = sum(r.killed for r in results)
+        seconds = sorted(r.seconds for r in results)
+        median = seconds[len(seconds) // 2] if seconds else 0.0
+        print(f"\n{killed}/{len(results)} mutants killed; median time to kill {median:.2f} s")
+    return EXIT_OK if all(r.killed for r in results) else EXIT_PROGRAM_ERROR
+
+
+def _row(result: Any) -> str:
+    status = "killed" if result.killed else "SURVIVED"
+    head = f"{result.mutant:28} {status:8} {result.seconds:7.2f} s  {result.description}"
+    if result.counterexample:
+        body = "\n".join("      " + line for line in result.counterexample.splitlines())
+        return f"{head}\n{body}"
+    return head

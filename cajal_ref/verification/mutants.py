@@ -1,0 +1,461 @@
+"""Mutation testing: deliberate compiler bugs that the property suite must kill.
+
+Each mutant replaces one of the compiler's module-level primitives (`encode_bool`,
+`shift_matrix`, `mix`, `apply_matrix`, …) with `unittest.mock.patch` for the duration of
+a run; no mutant code lives in the compiler. A mutant is *killed* when the properties
+of `verify` (closed ground programs at K = peak with truncation below it, linking open
+programs, substitution of closed values) find a program on which the mutated compiler
+disagrees with the interpreter — or on which it crashes. The shrunk program is reported.
+
+The mutants are chosen to be observable under T2's proviso K ≥ peak: e.g. `succ`
+wrapping e_K to e_0 never changes a result whose peak is ≤ K, so it is killed by the
+truncation property (past the peak the result must be the zero vector).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+import numpy as np
+
+from .. import compiler
+from ..diagnostics import CajalError, ErrorKind
+from ..interpreter import evaluate
+from ..syntax import Term, Type, is_first_order
+from .relation import RelatedValue, basis, tabulatable
+from .strategies import Program, inhabited, prelude_def_types, programs, values
+from .verify import (
+    CHECK_FUEL,
+    Check,
+    check_closed_ground,
+    check_linking,
+    check_substitution,
+    closed_value,
+    compile_closed,
+    show_term,
+    table_values,
+)
+
+MAX_K = 5
+"""Largest K the harness compiles at (closed programs run at K = their peak)."""
+
+# ---------------------------------------------------------------------------
+# The mutants
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A named compiler bug: `wrap(original)` returns the buggy replacement of `target`."""
+
+    name: str
+    description: str
+    target: str
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        original = getattr(compiler, self.target)
+        with mock.patch.object(compiler, self.target, self.wrap(original)):
+            yield
+
+
+def _swap_branches(mix: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda cond, then, else_, xp=np: mix(cond, else_, then, xp)
+
+
+def _true_coordinate_only(mix: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(cond: Any, then: Any, else_: Any, xp: Any = np) -> Any:
+        return mix(xp.stack([cond[0], cond[0]]), then, else_, xp)
+
+    return buggy
+
+
+def _succ_wraps(shift: Callable[[int], Any]) -> Callable[[int], Any]:
+    def buggy(k: int) -> Any:
+        matrix = shift(k).copy()
+        matrix[0, k] = 1
+        return matrix
+
+    return buggy
+
+
+def _succ_saturates(shift: Callable[[int], Any]) -> Callable[[int], Any]:
+    def buggy(k: int) -> Any:
+        matrix = shift(k).copy()
+        matrix[k, k] = 1
+        return matrix
+
+    return buggy
+
+
+def _truncate_early(shift: Callable[[int], Any]) -> Callable[[int], Any]:
+    def buggy(k: int) -> Any:
+        matrix = shift(k).copy()
+        if k >= 1:
+            matrix[k, k - 1] = 0
+        return matrix
+
+    return buggy
+
+
+def _sum_from_one(rsum: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(states: Sequence[Any], coefficients: Any, xp: Any = np) -> Any:
+        return rsum([states[0] * 0, *states[1:]], coefficients, xp)
+
+    return buggy
+
+
+def _coefficients_reversed(rsum: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda states, coefficients, xp=np: rsum(list(states)[::-1], coefficients, xp)
+
+
+def _one_step_too_many(unroll: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda step, base, k: unroll(step, step(base), k)
+
+
+def _transposed_application(apply: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(fn: Any, arg: Any, dom_dim: int, xp: Any = np) -> Any:
+        rows = fn.shape[0] // dom_dim
+        # read the function's matrix column-major: entry (b, a) taken from index a·dim B + b
+        transposed = xp.swapaxes(fn.reshape(dom_dim, rows, *fn.shape[1:]), 0, 1)
+        return apply(transposed.reshape(fn.shape), arg, dom_dim, xp)
+
+    return buggy
+
+
+def _flatten_column_major(flatten: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda matrix: flatten(np.swapaxes(matrix, 0, 1))
+
+
+def _permuted_axes(perm: Callable[..., list[int]]) -> Callable[..., list[int]]:
+    return lambda axes, context: perm(axes, context)[::-1]
+
+
+def _lambda_columns_shifted(abstract: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda body, axis, xp=np: xp.roll(abstract(body, axis, xp), 1, axis=1)
+
+
+def _basis_columns_shifted(stack: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda columns, xp=np: stack([*columns[1:], *columns[:1]], xp)
+
+
+def _numerals_off_by_one(encode: Callable[[int, int], Any]) -> Callable[[int, int], Any]:
+    return lambda value, k: encode(value + 1, k) if value > 0 else encode(value, k)
+
+
+def _numerals_wrap(encode: Callable[[int, int], Any]) -> Callable[[int, int], Any]:
+    return lambda value, k: encode(value % (k + 1), k)
+
+
+def _bools_swapped(encode: Callable[[bool], Any]) -> Callable[[bool], Any]:
+    return lambda value: encode(not value)
+
+
+def _unflatten_column_major(unflatten: Callable[[Any, int], Any]) -> Callable[[Any, int], Any]:
+    def buggy(array: Any, dom_dim: int) -> Any:
+        rows = array.shape[0] // dom_dim
+        return np.swapaxes(array.reshape(dom_dim, rows, *array.shape[1:]), 0, 1)
+
+    return buggy
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant("if-swapped", "`if` mixes the branches the wrong way round", "mix", _swap_branches),
+    Mutant("if-one-coordinate", "`if` weights both branches by c_true", "mix", _true_coordinate_only),
+    Mutant("succ-wraps", "`succ` sends e_K to e_0 instead of 0", "shift_matrix", _succ_wraps),
+    Mutant("succ-saturates", "`succ` sends e_K to e_K instead of 0", "shift_matrix", _succ_saturates),
+    Mutant("truncation-off-by-one", "`succ` sends e_(K-1) to 0", "shift_matrix", _truncate_early),
+    Mutant("iter-from-1", "the recurrent sum starts at i = 1", "recurrent_sum", _sum_from_one),
+    Mutant(
+        "iter-coefficients-reversed",
+        "state i is weighted by the count's coefficient K - i",
+        "recurrent_sum",
+        _coefficients_reversed,
+    ),
+    Mutant(
+        "iter-extra-step", "state i is S^(i+1)·base instead of S^i·base", "unroll_states", _one_step_too_many
+    ),
+    Mutant(
+        "application-transposed",
+        "application reads the function's matrix column-major",
+        "apply_matrix",
+        _transposed_application,
+    ),
+    Mutant(
+        "flattening-column-major",
+        "a matrix is flattened column-major (SPEC §8 says row-major)",
+        "flatten_function",
+        _flatten_column_major,
+    ),
+    Mutant(
+        "unflattening-column-major",
+        "a function value is read back as a matrix column-major",
+        "unflatten_function",
+        _unflatten_column_major,
+    ),
+    Mutant(
+        "context-axes-permuted",
+        "the tensor's context axes come out in reverse order",
+        "context_permutation",
+        _permuted_axes,
+    ),
+    Mutant(
+        "lambda-columns-shifted",
+        "`fun`'s column j holds the image of e_(j-1)",
+        "abstract_axis",
+        _lambda_columns_shifted,
+    ),
+    Mutant(
+        "basis-columns-shifted",
+        "a per-basis `fun` (recurrent weight) stacks its columns shifted by one",
+        "stack_columns",
+        _basis_columns_shifted,
+    ),
+    Mutant("numerals-off-by-one", "a numeral n ≥ 1 compiles to e_(n+1)", "encode_nat", _numerals_off_by_one),
+    Mutant(
+        "numerals-wrap",
+        "a numeral n > K compiles to e_(n mod (K+1)) instead of 0",
+        "encode_nat",
+        _numerals_wrap,
+    ),
+    Mutant(
+        "true-false-swapped", "true compiles to e_false and false to e_true", "encode_bool", _bools_swapped
+    ),
+)
+
+
+# ---------------------------------------------------------------------------
+# The property suite as one strategy of cases
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated check: which property, the program, K, and the inputs (values or terms)."""
+
+    kind: str
+    program: Program
+    nat_bound: int
+    inputs: tuple[tuple[str, RelatedValue | Term], ...] = ()
+    arguments: tuple[tuple[Type, tuple[RelatedValue | Term, ...]], ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.kind} check of `{show_term(self.program.term)}` at K = {self.nat_bound}"
+
+
+def _input_strategy(t: Type, nat_bound: int, def_types: Mapping[str, Type]) -> Any:
+    """Related values that need no compiling to draw: basis, tables, or closed terms (compiled later)."""
+    from hypothesis import strategies as st
+
+    if is_first_order(t):
+        return st.sampled_from(basis(t, nat_bound, {"Img": 2}))
+    options = []
+    if tabulatable(t):
+        options.append(table_values(t, nat_bound, {"Img": 2}))
+    if inhabited(t):
+        options.append(values(t, defs=def_types, max_literal=min(3, nat_bound)))
+    return st.one_of(*options)
+
+
+def cases(def_types: Mapping[str, Type]) -> Any:
+    """The property suite as one hypothesis strategy (shrinks like the programs it holds)."""
+    from hypothesis import strategies as st
+
+    closed = st.builds(
+        lambda p: Case("closed", p, 0),
+        programs(closed=True, ground=True, defs=def_types),
+    )
+
+    @st.composite
+    def linking(draw: Any) -> Case:
+        program = draw(programs(closed=False, defs=def_types, opaque=("Img",)))
+        k = draw(st.integers(2, 4))
+        inputs = tuple((n, draw(_input_strategy(t, k, def_types))) for n, t in program.context)
+        return Case("linking", program, k, inputs, _draw_arguments(draw, program.type, k, def_types))
+
+    @st.composite
+    def substitution(draw: Any) -> Case:
+        # without opaque types every free variable's type has closed values
+        program = draw(programs(closed=False, defs=def_types))
+        k = draw(st.integers(2, 4))
+        inputs = tuple((n, draw(values(t, defs=def_types))) for n, t in program.context)
+        return Case("substitution", program, k, inputs, _draw_arguments(draw, program.type, k, def_types))
+
+    return st.one_of(closed, linking(), substitution())
+
+
+def _draw_arguments(
+    draw: Any, t: Type, nat_bound: int, def_types: Mapping[str, Type]
+) -> tuple[tuple[Type, tuple[RelatedValue | Term, ...]], ...]:
+    from hypothesis import strategies as st
+
+    from .strategies import spine
+
+    out = []
+    for d in dict.fromkeys(spine(t)[0]):
+        if not is_first_order(d):
+            drawn = draw(st.lists(_input_strategy(d, nat_bound, def_types), min_size=1, max_size=2))
+            out.append((d, tuple(drawn)))
+    return tuple(out)
+
+
+def _realise(x: RelatedValue | Term, t: Type, defs: Mapping[str, Any], nat_bound: int) -> RelatedValue:
+    if isinstance(x, RelatedValue):
+        return x
+    return closed_value(x, t, defs, nat_bound=nat_bound, opaque_dims={"Img": 2})
+
+
+def run_case(case: Case, defs: Mapping[str, Any]) -> Check:
+    """Run the property a case stands for (under whatever compiler is active)."""
+    program = case.program
+    if case.kind == "closed":
+        try:
+            peak = evaluate(program.term, {}, defs, fuel=CHECK_FUEL).peak
+        except CajalError:
+            return Check(0, 1)
+        if peak > MAX_K:
+            return Check(0, 1)
+        check = check_closed_ground(program.term, program.type, defs, nat_bound=max(peak, 1))
+        if not check.agree or peak == 0:
+            return check
+        # truncation: below the peak the result must be the zero vector
+        below = compile_closed(program.term, program.type, defs, nat_bound=peak - 1)
+        if any(x != 0 for x in below):
+            from .verify import Counterexample
+
+            cex = Counterexample(
+                show_term(program.term),
+                peak - 1,
+                interpreter=f"peak {peak} > K: the zero vector",
+                compiled="(" + ", ".join(map(str, below)) + ")",
+                note="truncation (the path that overflows is multiplied by Sh·e_K = 0)",
+            )
+            return Check(check.checked + 1, 0, cex)
+        return Check(check.checked + 1)
+    k = case.nat_bound
+    types = dict(program.context)
+    inputs = {n: _realise(x, types[n], defs, k) for n, x in case.inputs if case.kind == "linking"}
+    drawn = {d: [_realise(x, d, defs, k) for x in xs] for d, xs in case.arguments}
+
+    def source(a: Type) -> Sequence[RelatedValue]:
+        if is_first_order(a):
+            return basis(a, k, {"Img": 2})
+        return drawn[a]
+
+    if case.kind == "linking":
+        return check_linking(program, inputs, defs, nat_bound=k, arguments=source, opaque_dims={"Img": 2})
+    terms = {n: x for n, x in case.inputs if not isinstance(x, RelatedValue)}
+    return check_substitution(program, terms, defs, nat_bound=k, arguments=source)
+
+
+# ---------------------------------------------------------------------------
+# Running mutants
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    mutant: str
+    description: str
+    killed: bool
+    seconds: float
+    """Time until the first failing case (the whole budget if the mutant survived)."""
+    counterexample: str | None
+    examples: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mutant": self.mutant,
+            "description": self.description,
+            "killed": self.killed,
+            "seconds": round(self.seconds, 3),
+            "counterexample": self.counterexample,
+            "examples": self.examples,
+        }
+
+
+def _failure(case: Case, defs: Mapping[str, Any]) -> str | None:
+    """Why the case fails (a disagreement or a crash of the compiler), or None."""
+    try:
+        check = run_case(case, defs)
+    except CajalError as err:
+        if err.kind in (ErrorKind.SIZE_LIMIT, ErrorKind.FUEL):
+            return None
+        return f"{case.describe()}: the compiler raised {err.kind.value}: {err.message}"
+    except Exception as exc:  # a mutated primitive may break shapes: the suite would crash
+        return f"{case.describe()}: the compiler crashed ({type(exc).__name__}: {exc})"
+    if check.counterexample is not None:
+        return f"{case.kind} check:\n" + check.counterexample.describe()
+    return None
+
+
+def run_mutant(
+    mutant: Mutant,
+    defs: Mapping[str, Any],
+    *,
+    max_examples: int = 600,
+    shrink: bool = True,
+    shrink_seconds: float = 20.0,
+    derandomize: bool = True,
+) -> MutantResult:
+    """Search for a failing case under the mutant; shrink it (for at most `shrink_seconds`)."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    def_types = prelude_def_types(defs)
+    start = time.perf_counter()
+    first: float | None = None
+    best: str | None = None
+    examples = 0
+
+    def predicate(case: Case) -> bool:
+        nonlocal first, best, examples
+        if first is not None and time.perf_counter() - first > shrink_seconds:
+            return False  # stop shrinking: keep the smallest failure found so far
+        examples += 1
+        failure = _failure(case, defs)
+        if failure is None:
+            return False
+        if first is None:
+            first = time.perf_counter()
+        best = failure
+        return True
+
+    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
+    with mutant.active(), suppress(NoSuchExample, Unsatisfiable):
+        find(
+            cases(def_types),
+            predicate,
+            settings=settings(
+                max_examples=max_examples,
+                database=None,
+                derandomize=derandomize,
+                deadline=None,
+                phases=phases,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    seconds = (first if first is not None else time.perf_counter()) - start
+    return MutantResult(mutant.name, mutant.description, best is not None, seconds, best, examples)
+
+
+def run_mutants(
+    defs: Mapping[str, Any] | None = None,
+    names: Sequence[str] = (),
+    **kwargs: Any,
+) -> list[MutantResult]:
+    if defs is None:
+        from ..loader import load_workspace
+
+        defs = load_workspace().defs
+    chosen = [m for m in MUTANTS if not names or m.name in names]
+    return [run_mutant(m, defs, **kwargs) for m in chosen]
+
+
+__all__ = ["MUTANTS", "Case", "Mutant", "MutantResult", "cases", "run_case", "run_mutant", "run_mutants"]
