@@ -15,7 +15,11 @@ The compiler works in two stages, so that every backend runs the same neurons:
    `iter` unrolls the states Sⁱ·base and sums them with the count's coefficients.
    A binder that is a recurrent weight (used inside a nested step, like `m` in
    `mult`) cannot be an axis, because the step runs several times: its abstraction
-   is compiled once per basis vector e_j, which is exactly the matrix of SPEC §5.
+   is compiled once per basis vector e_j, which is exactly the matrix of SPEC §5;
+   only the subterms that use it inside a step are built per e_j: the others are
+   linear in it (T3), so they are built once with an axis for it and sliced at j.
+   Evaluation is memoised on the bindings of each node's free variables (a def's
+   body is compiled once per compilation).
    The float backend (`backends.numpy_float`) evaluates the same program at a point.
 
 Exactness and speed: arrays are int64 while a bound computed before each product

@@ -680,5 +680,13 @@ def test_cli_errors_are_clean(args: list[str], kind: str) -> None:
     out = cajal_compile(*args, "--json")
     assert out.returncode == 1
     assert json.loads(out.stdout)["error"]["kind"] == kind
-    text = cajal_compile(*args)
-    assert text.returncode == 1 and "Traceback" not in text.stderr and "error:" in text.stderr
+
+
+def test_cli_error_text_points_at_the_source() -> None:
+    out = cajal_compile(
+        "-e", "iter n { zero => x | succ y => f y }", "--ctx", "f : Nat -o Nat, n : Nat, x : Nat"
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    lines = out.stderr.splitlines()
+    assert lines[0].startswith("<expr>:1:32: error: `f : Nat -o Nat` is a recurrent weight")
+    assert lines[2] == " " * 31 + "^"

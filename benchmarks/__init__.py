@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks` prints each `*_bench` module's Markdown table."""
