@@ -5,20 +5,67 @@ neuron, `iter` to a linear recurrent neuron (Velez-Ginorio et al., "Compiling to
 recurrent neurons", arXiv 2511.14953). The pipeline is one way:
 source → parse → type-check → either the direct interpreter (the specification) or
 the exact compiler → verification, float/JAX backends, figures.
+
+The names below are the public API; the float backend is `cajal_ref.backends`, the
+hypothesis strategies `cajal_ref.verification.strategies`, the JAX backend
+`cajal_ref.backends.jax_backend` (optional extra `learn`).
 """
 
-from .diagnostics import CajalError, ErrorKind
-from .syntax import BOOL, NAT, Arrow, BoolT, NatT, Opaque, Type, show_type
+from .checker import DefInfo, Derivation, Program, Typing, check_module, check_term
+from .compiler import Compiled, NeuronProgram, compile_term, lower, symbolic_bindings
+from .diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, CajalError, ErrorKind
+from .interpreter import Evaluation, evaluate
+from .loader import CheckedExpr, Workspace, load_workspace, read_source
+from .parser import parse_context, parse_module, parse_term, parse_term_text, parse_type
+from .printer import pretty, show_term
+from .rules import RULES, Rule
+from .spaces import basis_labels, dim, enc
+from .syntax import BOOL, NAT, Arrow, BoolT, NatT, Opaque, Source, Span, Term, Type, show_type
 
 __all__ = [
     "BOOL",
+    "EXIT_OK",
+    "EXIT_PROGRAM_ERROR",
+    "EXIT_USAGE",
     "NAT",
+    "RULES",
     "Arrow",
     "BoolT",
     "CajalError",
+    "CheckedExpr",
+    "Compiled",
+    "DefInfo",
+    "Derivation",
     "ErrorKind",
+    "Evaluation",
     "NatT",
+    "NeuronProgram",
     "Opaque",
+    "Program",
+    "Rule",
+    "Source",
+    "Span",
+    "Term",
     "Type",
+    "Typing",
+    "Workspace",
+    "basis_labels",
+    "check_module",
+    "check_term",
+    "compile_term",
+    "dim",
+    "enc",
+    "evaluate",
+    "load_workspace",
+    "lower",
+    "parse_context",
+    "parse_module",
+    "parse_term",
+    "parse_term_text",
+    "parse_type",
+    "pretty",
+    "read_source",
+    "show_term",
     "show_type",
+    "symbolic_bindings",
 ]
