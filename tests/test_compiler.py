@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -39,6 +38,7 @@ from cajal_ref.compiler import (
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.syntax import BOOL, NAT, App, Numeral, Succ, Term, Var, Zero
+from tests.cli_helpers import cajal_process
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -558,25 +558,9 @@ def test_add_and_mult_on_numerals(m: int, n: int, k: int) -> None:
 # the `cajal compile` command, through a subprocess
 # ---------------------------------------------------------------------------
 
-_STANDALONE = (
-    "import sys, argparse\n"
-    "from cajal_ref.cli import compile as c\n"
-    "p = argparse.ArgumentParser(prog='cajal')\n"
-    "c.add_parser(p.add_subparsers())\n"
-    "a = p.parse_args(sys.argv[1:])\n"
-    "sys.exit(a.run(a))\n"
-)
-
-
 def cajal_compile(*args: str) -> subprocess.CompletedProcess[str]:
-    """`cajal compile ARGS` (through the CLI package once it lists the command)."""
-    from cajal_ref.cli import COMMANDS
-
-    if "compile" in COMMANDS:
-        cmd = [sys.executable, "-m", "cajal_ref.cli", "compile", *args]
-    else:
-        cmd = [sys.executable, "-c", _STANDALONE, "compile", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    """`cajal compile ARGS` as a subprocess."""
+    return cajal_process("compile", *args)
 
 
 def test_cli_not_json() -> None:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import replace as dc_replace
 from pathlib import Path
 
@@ -15,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cajal_ref import cli
 from cajal_ref.derivation_view import (
     Node,
     Status,
@@ -34,6 +29,7 @@ from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.syntax import App, If, Iter, Lam, Let, Succ, Term, Var, free_vars, subterms
 from cajal_ref.verification.strategies import Program, programs
+from tests.cli_helpers import cajal
 
 PREMISE_COUNT = {
     "Var": 0, "True": 0, "False": 0, "Zero": 0, "Numeral": 0, "Def": 0,
@@ -49,28 +45,6 @@ def ws() -> Workspace:
 @pytest.fixture(scope="module")
 def strict_ws() -> Workspace:
     return load_workspace(strict_iter=True)
-
-
-@pytest.fixture(autouse=True)
-def _register_commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make sure `derive` (and the commands it is compared with) are reachable through cli.main."""
-    extra = []
-    for name in ("derive", "explain", "compile"):
-        if name not in cli.COMMANDS:
-            try:
-                importlib.import_module(f"cajal_ref.cli.{name}")
-            except ImportError:
-                continue
-            extra.append(name)
-    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, *extra))
-    yield
-
-
-def cajal(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def rule_line(output: str, judgement: str) -> str:

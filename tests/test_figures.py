@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import io
 import re
 import sys
 import types
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,7 +19,6 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.mathtext import MathTextParser
 
-from cajal_ref import cli
 from cajal_ref.compiler import compile_term
 from cajal_ref.derivation_view import derive_expression, derive_term, latex_judgement, walk
 from cajal_ref.figures.derivation import to_mathtext
@@ -40,6 +36,7 @@ from cajal_ref.figures.style import figure_style
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.rules import RULES, rules_latex
 from cajal_ref.verification.strategies import Program, programs
+from tests.cli_helpers import cajal
 
 
 @pytest.fixture(scope="module")
@@ -247,25 +244,6 @@ def test_same_program_same_bytes(tmp_path: Path, ws: Workspace) -> None:
             assert first == (tmp_path / "b" / f"{stem}.{ext}").read_bytes(), f"{stem}.{ext} differs"
 
 
-@pytest.fixture()
-def commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    extra = []
-    for name in ("figures",):
-        if name not in cli.COMMANDS:
-            importlib.import_module(f"cajal_ref.cli.{name}")
-            extra.append(name)
-    monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, *extra))
-    yield
-
-
-def cajal(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.mark.usefixtures("commands")
 def test_cli_writes_progress_on_stderr(tmp_path: Path) -> None:
     code, out, err = cajal("figures", "--out", str(tmp_path), "--only", "heatmap_not")
     assert code == 0 and out == ""
