@@ -35,9 +35,11 @@ from ..syntax import Term, Type
 from .numpy_float import evaluate_float, materialize
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JaxProgram:
     """A neuron program ready to run on JAX arrays; call it with an environment.
+
+    Hashed by identity, so that the program itself can be handed to `jax.jit`.
 
     `opaque_shapes` gives the array shape of an opaque type's values where a
     matrix-bound function must produce one (a callable returns its own shape).

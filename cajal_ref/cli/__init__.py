@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..diagnostics import EXIT_INTERNAL_ERROR, EXIT_PROGRAM_ERROR, EXIT_USAGE
 
-COMMANDS = ("check", "eval", "compile", "verify", "mutants", "derive", "explain", "figures")
+COMMANDS = ("check", "eval", "compile", "verify", "mutants", "derive", "explain", "figures", "experiment")
 """Subcommand modules of this package, in the order `cajal --help` lists them."""
 
 

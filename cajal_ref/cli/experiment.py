@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE
+from .common import guarded
 
 EXPERIMENT_NAMES = ("iterate", "conditional")
 
@@ -59,7 +60,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     parser.add_argument("--json", action="store_true", help="print summary.json instead of the table")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=guarded(run))
 
 
 def run(args: argparse.Namespace) -> int:
