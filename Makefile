@@ -43,7 +43,7 @@ bench: $(ALL)
 	$(PY) -m benchmarks
 
 figures: $(ALL)
-	$(VENV)/bin/cajal figures --out paper_figures
+	$(VENV)/bin/cajal figures --out paper_figures --results experiment_results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
