@@ -167,6 +167,8 @@ def test_empty_file_has_no_defs(tmp_path: Path) -> None:
         ("eval",),  # -e is required
         ("frobnicate",),
         ("eval", "-e", "true", "--fuel", "lots"),
+        ("compile", "-e", "not", "--nat-bound", "-1"),
+        ("verify", "--nat-bound", "x"),
         (),
     ],
 )

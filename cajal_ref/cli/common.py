@@ -35,6 +35,25 @@ def add_expression_arguments(parser: argparse.ArgumentParser, *, required: bool 
     )
 
 
+def non_negative(text: str) -> int:
+    """argparse type: an integer ≥ 0 (a bad value is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    value = non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+
 def load(args: argparse.Namespace) -> Workspace:
     return load_workspace(args.files, prelude=not args.no_prelude, strict_iter=args.strict_iter)
 

@@ -26,7 +26,15 @@ from ..diagnostics import CajalError, ErrorKind
 from ..loader import Workspace
 from ..spaces import DEFAULT_NAT_BOUND, check_nat_bound
 from ..syntax import Term, Type, show_type
-from .common import add_expression_arguments, add_files_arguments, check_expression, emit_json, guarded, load
+from .common import (
+    add_expression_arguments,
+    add_files_arguments,
+    check_expression,
+    emit_json,
+    guarded,
+    load,
+    non_negative,
+)
 
 MAX_PRINTED_ENTRIES = 4096
 """Text output shows at most this many entries (JSON always has all of them)."""
@@ -52,7 +60,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--nat-bound",
         "-K",
-        type=int,
+        type=non_negative,
         default=DEFAULT_NAT_BOUND,
         metavar="K",
         help="Nat has basis e_0..e_K (default %(default)s)",

@@ -14,7 +14,7 @@ from typing import Any
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
 from ..spaces import DEFAULT_NAT_BOUND
 from ..syntax import show_type
-from .common import add_files_arguments, emit_json, guarded, load, require_hypothesis
+from .common import add_files_arguments, emit_json, guarded, load, non_negative, positive, require_hypothesis
 
 
 def add_parser(sub: Any) -> None:
@@ -36,40 +36,26 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "--nat-bound",
-        type=_non_negative,
+        type=non_negative,
         default=DEFAULT_NAT_BOUND,
         metavar="K",
         help="the Nat bound K (default %(default)s)",
     )
     parser.add_argument(
         "--samples",
-        type=_positive,
+        type=positive,
         default=8,
         metavar="N",
         help="sampled values per higher-order input (default %(default)s)",
     )
     parser.add_argument(
         "--opaque-dim",
-        type=_positive,
+        type=positive,
         default=2,
         metavar="D",
         help="dimension given to every opaque type (default %(default)s)",
     )
     parser.set_defaults(run=guarded(run))
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be ≥ 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be ≥ 1")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
