@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from ..checker import DefInfo
-from ..loader import load_workspace
+from ..loader import load_workspace, prelude_sources
 from ..syntax import bound_recurrent_weights, show_type
 from .common import add_files_arguments, emit_json, guarded
 
@@ -66,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         # checking the prelude itself: strict mode applies to it directly
         ws = load_workspace((), prelude=False, strict_iter=args.strict_iter)
-        from ..loader import prelude_sources
-
         infos = []
         if not args.no_prelude:
             for source in prelude_sources():
