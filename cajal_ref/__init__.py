@@ -11,16 +11,25 @@ hypothesis strategies `cajal_ref.verification.strategies`, the JAX backend
 `cajal_ref.backends.jax_backend` (optional extra `learn`).
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from .api import CompiledProgram, Network, check, compile, derive, draw, evaluate, load, prelude, verify
 from .checker import DefInfo, Derivation, Program, Typing, check_module, check_term
 from .compiler import Compiled, NeuronProgram, compile_term, lower, symbolic_bindings
 from .diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE, CajalError, ErrorKind
-from .interpreter import Evaluation, evaluate
+from .interpreter import Evaluation
 from .loader import CheckedExpr, Workspace, load_workspace, read_source
 from .parser import parse_context, parse_module, parse_term, parse_term_text, parse_type
 from .printer import pretty, show_term
 from .rules import RULES, Rule
 from .spaces import basis_labels, dim, enc
 from .syntax import BOOL, NAT, Arrow, BoolT, NatT, Opaque, Source, Span, Term, Type, show_type
+
+try:
+    __version__ = _version("cajal_ref")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "BOOL",
@@ -34,11 +43,13 @@ __all__ = [
     "CajalError",
     "CheckedExpr",
     "Compiled",
+    "CompiledProgram",
     "DefInfo",
     "Derivation",
     "ErrorKind",
     "Evaluation",
     "NatT",
+    "Network",
     "NeuronProgram",
     "Opaque",
     "Program",
@@ -49,13 +60,19 @@ __all__ = [
     "Type",
     "Typing",
     "Workspace",
+    "__version__",
     "basis_labels",
+    "check",
     "check_module",
     "check_term",
+    "compile",
     "compile_term",
+    "derive",
     "dim",
+    "draw",
     "enc",
     "evaluate",
+    "load",
     "load_workspace",
     "lower",
     "parse_context",
@@ -63,9 +80,11 @@ __all__ = [
     "parse_term",
     "parse_term_text",
     "parse_type",
+    "prelude",
     "pretty",
     "read_source",
     "show_term",
     "show_type",
     "symbolic_bindings",
+    "verify",
 ]

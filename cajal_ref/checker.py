@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .diagnostics import CajalError, ErrorKind, Related
 from .rules import RULES
@@ -73,6 +73,29 @@ class Derivation:
     term: Term
     type: Type
     premises: tuple[Derivation, ...] = ()
+
+    # notebook and print renderings live in cajal_ref.display (imported on use)
+    def __str__(self) -> str:
+        from .display import derivation_text
+
+        return derivation_text(self)
+
+    def __repr__(self) -> str:
+        context = ", ".join(f"{n} : {show_type(t)}" for n, t in self.context) or "·"
+        return f"<Derivation by {self.rule}: {context} ⊢ {self.term} : {show_type(self.type)}>"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text("..." if cycle else str(self))
+
+    def _repr_latex_(self) -> str:
+        from .display import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_html_(self) -> str:
+        from .display import derivation_html
+
+        return derivation_html(self)
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,22 @@ class DeriveResult:
     def ok(self) -> bool:
         return self.error is None
 
+    def __str__(self) -> str:
+        return render_text(self, style="tree").rstrip("\n")
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text("..." if cycle else str(self))
+
+    def _repr_latex_(self) -> str:
+        from .display import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_html_(self) -> str:
+        from .display import pre
+
+        return pre(str(self))
+
 
 def from_derivation(d: Derivation) -> Node:
     """The checker's derivation as display nodes (iteratively: derivations can be deep)."""

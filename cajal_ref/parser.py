@@ -666,8 +666,14 @@ def _check_tree_depth(term: Term) -> None:
 # ---------------------------------------------------------------------------
 
 
-def parse_module(source: Source) -> Module:
-    """A whole file: `type`, `free` and `def` declarations (an empty file has none)."""
+def _as_source(source: Source | str, name: str) -> Source:
+    """Accept plain text where a Source is expected (the Python API takes strings)."""
+    return Source(name, source) if isinstance(source, str) else source
+
+
+def parse_module(source: Source | str) -> Module:
+    """A whole file: `type`, `free` and `def` declarations (an empty file has none); text or a Source."""
+    source = _as_source(source, "<input>")
     parser = _Parser(source)
     with deep_recursion():
         module = parser.module()
@@ -677,8 +683,9 @@ def parse_module(source: Source) -> Module:
     return module
 
 
-def parse_term(source: Source) -> Term:
-    """A source that is exactly one term (the CLI's `-e EXPR`)."""
+def parse_term(source: Source | str) -> Term:
+    """A source that is exactly one term (the CLI's `-e EXPR`); `parse_term("not true")` works too."""
+    source = _as_source(source, "<expr>")
     parser = _Parser(source)
     with deep_recursion():
         term = parser.term()
@@ -687,8 +694,9 @@ def parse_term(source: Source) -> Term:
     return term
 
 
-def parse_type(source: Source) -> Type:
-    """A source that is exactly one type."""
+def parse_type(source: Source | str) -> Type:
+    """A source that is exactly one type: `parse_type("Nat -o Bool")`."""
+    source = _as_source(source, "<type>")
     parser = _Parser(source)
     with deep_recursion():
         result = parser.type_()
@@ -696,8 +704,9 @@ def parse_type(source: Source) -> Type:
     return result
 
 
-def parse_context(source: Source) -> tuple[tuple[str, Type, Span], ...]:
+def parse_context(source: Source | str) -> tuple[tuple[str, Type, Span], ...]:
     """`f : Nat -o Nat, n : Nat` as (name, type, span of the entry); empty text gives ()."""
+    source = _as_source(source, "<ctx>")
     parser = _Parser(source)
     with deep_recursion():
         return parser.context()

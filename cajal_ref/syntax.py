@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 # ---------------------------------------------------------------------------
 # Sources and spans
@@ -341,6 +341,76 @@ def bound_recurrent_weights(t: Term) -> list[tuple[str, Span]]:
             case _:
                 pass
     return found
+
+
+# ---------------------------------------------------------------------------
+# Display: Cajal syntax for print(), short reprs, notebook renderings
+# ---------------------------------------------------------------------------
+# The printer and the renderers build on this module, hence the imports inside the
+# functions; `cajal_ref.display` holds the LaTeX/HTML code.
+
+
+def _show_term(t: Term) -> str:
+    from .printer import show_term
+
+    return show_term(t)
+
+
+def _term_repr(t: Term) -> str:
+    return f"parse_term({_show_term(t)!r})"
+
+
+def _type_repr(t: Type) -> str:
+    return f"parse_type({show_type(t)!r})"
+
+
+def _term_latex(t: Term) -> str:
+    from .display import term_latex
+
+    return term_latex(t)
+
+
+def _type_latex(t: Type) -> str:
+    from .display import type_latex
+
+    return type_latex(t)
+
+
+def _term_html(t: Term) -> str:
+    from .display import term_html
+
+    return term_html(t)
+
+
+def _type_html(t: Type) -> str:
+    from .display import type_html
+
+    return type_html(t)
+
+
+def _pretty(show: Callable[[object], str]) -> Callable[[object, Any, bool], None]:
+    def _repr_pretty_(self: object, p: Any, cycle: bool) -> None:
+        p.text("..." if cycle else show(self))
+
+    return _repr_pretty_
+
+
+def _attach(classes: tuple[type, ...], methods: dict[str, Callable[..., Any]]) -> None:
+    for cls in classes:
+        for name, method in methods.items():
+            setattr(cls, name, method)
+
+
+_attach(
+    (BoolT, NatT, Arrow, Opaque),
+    {"__str__": show_type, "__repr__": _type_repr, "_repr_latex_": _type_latex,
+     "_repr_html_": _type_html, "_repr_pretty_": _pretty(show_type)},  # type: ignore[arg-type]
+)
+_attach(
+    (Var, BoolLit, Zero, Succ, Numeral, If, Lam, App, Iter, Let),
+    {"__str__": _show_term, "__repr__": _term_repr, "_repr_latex_": _term_latex,
+     "_repr_html_": _term_html, "_repr_pretty_": _pretty(_show_term)},  # type: ignore[arg-type]
+)
 
 
 # ---------------------------------------------------------------------------
