@@ -12,10 +12,12 @@ CORE = ["syntax", "parser", "printer", "diagnostics", "rules", "checker", "inter
 
 
 def imported_modules(module: str) -> set[str]:
-    """Modules named by the import statements of cajal_ref/<module>.py, relative ones resolved."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    """Modules named by the import statements of cajal_ref/<module>.py (or of every file of the
+    package cajal_ref/<module>/), relative ones resolved."""
+    package = PACKAGE / module
+    files = sorted(package.glob("*.py")) if package.is_dir() else [PACKAGE / f"{module}.py"]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (n for f in files for n in ast.walk(ast.parse(f.read_text()))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -32,6 +32,7 @@ from cajal_ref.compiler import (
     LinearNeuron,
     RecurrentNeuron,
     compile_term,
+    evaluation,
     lower,
     symbolic_bindings,
 )
@@ -392,15 +393,15 @@ def test_hoisting_linear_subterms_changes_nothing(
     # a per-basis variable used outside every step is hoisted to an axis and sliced;
     # building those subterms once per basis vector instead must give the same tensor
     calls: list[int] = []
-    real = compiler._Compiler.hoist
+    real = evaluation._Compiler.hoist
 
     def counting(self: Any, *args: Any) -> Any:
         calls.append(1)
         return real(self, *args)
 
-    with mock.patch.object(compiler._Compiler, "hoist", counting):
+    with mock.patch.object(evaluation._Compiler, "hoist", counting):
         hoisted = compile_expr(text, ctx, k=3, bindings=bindings)
-    with mock.patch.object(compiler._Compiler, "hoist", lambda self, *args: None):
+    with mock.patch.object(evaluation._Compiler, "hoist", lambda self, *args: None):
         plain = compile_expr(text, ctx, k=3, bindings=bindings)
     assert calls, "hoisting was not exercised"
     assert hoisted.tensor.tolist() == plain.tensor.tolist()
@@ -518,17 +519,17 @@ def test_primitives_are_looked_up_at_call_time() -> None:
     def swapped(cond: Any, then: Any, else_: Any, xp: Any = np) -> Any:
         return xp.tensordot(xp.stack([else_, then]), cond, axes=([0], [0]))
 
-    with mock.patch("cajal_ref.compiler.mix", swapped):
+    with mock.patch("cajal_ref.compiler.primitives.mix", swapped):
         assert compile_expr("not").printed.tolist() == [[1, 0], [0, 1]]
 
     def wrapping(k: int) -> Any:
         m = np.roll(np.eye(k + 1, dtype=np.int64), 1, axis=0)
         return m
 
-    with mock.patch("cajal_ref.compiler.shift_matrix", wrapping):
+    with mock.patch("cajal_ref.compiler.primitives.shift_matrix", wrapping):
         assert compile_expr("succ 3", k=3).tensor.tolist() == [1, 0, 0, 0]
     for name in compiler.PRIMITIVES:
-        assert callable(getattr(compiler, name))
+        assert callable(getattr(compiler.primitives, name))
 
 
 def test_lowering_is_independent_of_k() -> None:
@@ -629,7 +630,7 @@ def test_cli_paper_example_latex_and_symbolic() -> None:
 
 
 def test_cli_binds_closed_terms_and_open_defs() -> None:
-    apply_n = str(Path(compiler.__file__).parent / "examples" / "apply_n.cj")
+    apply_n = str(Path(compiler.__file__).parent.parent / "examples" / "apply_n.cj")
     out = cajal_compile(
         apply_n, "-e", "apply_n", "-K", "3", "--bind", "f = double", "--bind", "n = 1", "--json"
     )

@@ -17,7 +17,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from cajal_ref import compiler
+from cajal_ref.compiler import primitives as compiler
 from cajal_ref.rules import RULES
 
 # proofs/ is a top-level folder of the repository, not part of the installed package

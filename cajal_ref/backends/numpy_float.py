@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import compiler as neurons
 from ..compiler import (
     Abstract,
     Apply,
@@ -42,6 +41,7 @@ from ..compiler import (
     Recurrent,
     Shift,
 )
+from ..compiler import primitives as neurons
 from ..diagnostics import CajalError, ErrorKind
 from ..spaces import DEFAULT_NAT_BOUND, OpaqueDims, check_nat_bound, dim
 from ..syntax import Arrow, BoolT, NatT, Opaque, Type, deep_recursion, show_type

@@ -1,0 +1,391 @@
+"""Exact evaluation of a neuron program: tensors built from the program's structure.
+
+A value is an array whose axis 0 is the (flattened) value and whose other axes are
+the free variables it still depends on. `fun` moves its variable's axis next to the
+value axis and flattens the matrix row-major (SPEC §8); application contracts; `if`
+mixes the branches by the condition's coordinates; `iter` unrolls the states and sums
+them with the count's coefficients. A binder that is a recurrent weight (used inside
+a nested step, like `m` in `mult`) cannot be an axis, because the step runs several
+times: its abstraction is compiled once per basis vector e_j; only the subterms that
+use it inside a step are built per e_j (the others are linear in it, T3, so they are
+built once with an axis for it and sliced at j). Evaluation is memoised on the
+bindings of each node's free variables. Every allocation is checked against
+`max_entries` first. Primitives are called through the `primitives` module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..diagnostics import CajalError, ErrorKind
+from ..spaces import OpaqueDims, basis_vector, dim
+from ..syntax import Arrow, BoolT, Type, show_type
+from . import primitives as P
+from .ir import (
+    Abstract,
+    Apply,
+    Constant,
+    Context,
+    DefRef,
+    Input,
+    Mix,
+    Node,
+    Recurrent,
+    Shift,
+    _kind_name,
+)
+from .network import (
+    Abstraction,
+    Application,
+    ConstantNeuron,
+    DefNeuron,
+    InputNeuron,
+    LinearNeuron,
+    NeuronNode,
+    RecurrentNeuron,
+    ShiftNeuron,
+)
+from .tensors import _INT64_SAFE, Tensor, _matmul_first, _max_bound, _merge_axes, _obj
+
+
+@dataclass(frozen=True, eq=False)
+class _Axis:
+    """A variable that is an axis of the tensor being built."""
+
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, eq=False)
+class _Bound:
+    """A variable bound to a value: a user's binding, or the basis vector e_index of `type`
+    (a recurrent binder compiled per basis vector)."""
+
+    tensor: Tensor
+    index: int | None = None
+    type: Type | None = None
+
+
+_Binding = _Axis | _Bound
+
+
+class _Compiler:
+    def __init__(self, nat_bound: int, opaque_dims: OpaqueDims, max_entries: int) -> None:
+        self.k = nat_bound
+        self.opaque_dims = opaque_dims
+        self.max_entries = max_entries
+        self.memo: dict[tuple[int, tuple[int, ...]], NeuronNode] = {}
+        self.defs: dict[int, NeuronNode] = {}
+        self.basis: dict[tuple[Type, int], _Bound] = {}
+        self.axes: dict[tuple[str, Type], _Axis] = {}
+        self.dims: dict[Type, int] = {}
+
+    # -- sizes ------------------------------------------------------------
+
+    def dim(self, t: Type) -> int:
+        d = self.dims.get(t)
+        if d is None:
+            d = self.dims[t] = dim(t, self.k, self.opaque_dims)
+        return d
+
+    def guard(self, shape: Sequence[int], node: Node, axes: Context = (), what: str = "") -> None:
+        """Refuse, before allocating, a tensor of more than max_entries entries."""
+        entries = math.prod(shape)
+        if entries <= self.max_entries:
+            return
+        value = f"its value has type {show_type(node.type)} (dim {self.dim(node.type):,})"
+        if axes:
+            value += ", with axes " + ", ".join(
+                f"{n} : {show_type(t)} (dim {self.dim(t):,})" for n, t in axes
+            )
+        raise CajalError(
+            ErrorKind.SIZE_LIMIT,
+            f"{what or _kind_name(node.term)} would need a tensor of {entries:,} entries at K = {self.k}: "
+            f"{value}; the limit is {self.max_entries:,} (max_entries / --max-entries), "
+            "or choose a smaller K (--nat-bound)",
+            node.span,
+        )
+
+    @staticmethod
+    def fits(terms: int, *bounds: int | None) -> bool:
+        """Whether a sum of `terms` products of entries bounded by `bounds` provably fits int64."""
+        total = terms
+        for bound in bounds:
+            if bound is None:
+                return False
+            total *= bound
+        return total < _INT64_SAFE
+
+    # -- driver -------------------------------------------------------------
+
+    def run(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
+        """Evaluate a node, memoised on the bindings of its free variables."""
+        key = (id(node), tuple(id(env[v]) for v in node.free))
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        result = None
+        if not isinstance(node, Input):
+            linear = tuple(v for v in node.free if _basis_index(env[v]) is not None and v not in node.weights)
+            if linear:
+                result = self.hoist(node, env, linear)
+        if result is None:
+            result = self.build(node, env)
+        self.memo[key] = result
+        return result
+
+    def hoist(self, node: Node, env: dict[str, _Binding], names: tuple[str, ...]) -> NeuronNode | None:
+        """A node linear in per-basis variables: computed once with them as axes, then sliced.
+
+        A binder compiled per basis vector (x = e_j for each j) is used inside some step,
+        but a subterm that uses it outside every step is linear in it (T3), so its value
+        at x = e_j is slice j of its tensor with an axis for x. That tensor does not
+        depend on j and is memoised: the subterm is built once instead of once per j.
+        Returns None (the caller builds the node at e_j) if the axes would be too large.
+        """
+        saved = {v: env[v] for v in names}
+        try:
+            for v in names:
+                bound = saved[v]
+                assert isinstance(bound, _Bound) and bound.type is not None
+                env[v] = self.axis_binding(v, bound.type)
+            try:
+                full = self.run(node, env)
+            except CajalError as err:
+                if err.kind is ErrorKind.SIZE_LIMIT:
+                    return None
+                raise
+        finally:
+            env.update(saved)
+        array, axes = full.value.array, full.value.axes
+        for v in names:
+            position = [n for n, _ in axes].index(v) if v in (n for n, _ in axes) else None
+            if position is None:
+                continue
+            index = _basis_index(saved[v])
+            assert index is not None
+            array = np.take(array, index, axis=1 + position)
+            axes = axes[:position] + axes[position + 1 :]
+        return replace(full, value=Tensor(array, axes))
+
+    def build(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
+        match node:
+            case Input():
+                return self.input(node, env[node.name])
+            case Constant():
+                return self.constant(node)
+            case Shift():
+                return self.shift(node, env)
+            case Mix():
+                return self.mix(node, env)
+            case Abstract():
+                return self.abstract(node, env)
+            case Apply():
+                return self.apply(node, env)
+            case Recurrent():
+                return self.recurrent(node, env)
+            case DefRef():
+                return self.def_ref(node)
+        raise AssertionError(f"unknown node {node!r}")
+
+    # -- cases ----------------------------------------------------------------
+
+    def input(self, node: Input, binding: _Binding) -> NeuronNode:
+        if isinstance(binding, _Bound):
+            return InputNeuron(node, binding.tensor, node.name, False)
+        d = self.dim(node.type)
+        self.guard((d, d), node, ((node.name, node.type),))
+        identity = np.eye(d, dtype=np.int64)
+        return InputNeuron(node, Tensor(identity, ((node.name, node.type),), 1), node.name, True)
+
+    def constant(self, node: Constant) -> NeuronNode:
+        self.guard((self.dim(node.type),), node)
+        if isinstance(node.type, BoolT):
+            vector = P.encode_bool(bool(node.value))
+        else:
+            vector = P.encode_nat(int(node.value), self.k)
+        return ConstantNeuron(node, Tensor(vector))
+
+    def shift(self, node: Shift, env: dict[str, _Binding]) -> NeuronNode:
+        arg = self.run(node.arg, env)
+        self.guard((self.k + 1, self.k + 1), node, (), "the shift matrix of `succ`")
+        matrix = P.shift_matrix(self.k)
+        a = arg.value.array
+        if not self.fits(self.k + 1, int(np.abs(matrix).max(initial=0)), arg.value.maxabs()):
+            a = _obj(a)
+        array = _matmul_first(matrix, a)
+        return ShiftNeuron(node, Tensor(array, arg.value.axes), arg, matrix)
+
+    def mix(self, node: Mix, env: dict[str, _Binding]) -> NeuronNode:
+        cond = self.run(node.cond, env)
+        then = self.run(node.then, env)
+        else_ = self.run(node.else_, env)
+        branch_axes = _merge_axes(then.value.axes, else_.value.axes)
+        self.disjoint(node, branch_axes, cond.value.axes)
+        d = self.dim(node.type)
+        shape = (d, *(self.dim(t) for _, t in branch_axes))
+        self.guard((2, *shape), node, branch_axes)
+        self.guard((*shape, *cond.value.shape[1:]), node, (*branch_axes, *cond.value.axes))
+        t_arr = self.align(then.value, branch_axes)
+        e_arr = self.align(else_.value, branch_axes)
+        c_arr = cond.value.array
+        if not self.fits(2, cond.value.maxabs(), _max_bound(then.value.maxabs(), else_.value.maxabs())):
+            c_arr, t_arr, e_arr = _obj(c_arr), _obj(t_arr), _obj(e_arr)
+        array = P.mix(c_arr, t_arr, e_arr)
+        return LinearNeuron(node, Tensor(array, (*branch_axes, *cond.value.axes)), cond, then, else_)
+
+    def abstract(self, node: Abstract, env: dict[str, _Binding]) -> Abstraction:
+        dom = self.dim(node.param_type)
+        saved = env.get(node.param)
+        try:
+            if node.per_basis:
+                columns = []
+                for j in range(dom):
+                    env[node.param] = self.basis_binding(node.param_type, j)
+                    columns.append(self.run(node.body, env))
+                axes = _merge_axes(*(c.value.axes for c in columns))
+                cod = self.dim(node.body.type)
+                self.guard((cod, dom, *(self.dim(t) for _, t in axes)), node, axes)
+                arrays = [self.align(c.value, axes) for c in columns]
+                if len({a.dtype for a in arrays}) > 1:
+                    arrays = [a.astype(object) for a in arrays]
+                matrix = P.stack_columns(arrays)
+                return Abstraction(
+                    node, Tensor(P.flatten_function(matrix), axes), node.param, None, tuple(columns)
+                )
+            env[node.param] = self.axis_binding(node.param, node.param_type)
+            body = self.run(node.body, env)
+        finally:
+            if saved is None:
+                env.pop(node.param, None)
+            else:
+                env[node.param] = saved
+        names = body.value.names
+        if node.param in names:
+            position = names.index(node.param)
+            rest = body.value.axes[:position] + body.value.axes[position + 1 :]
+            matrix = P.abstract_axis(body.value.array, position + 1)
+        else:  # the parameter is unused (not well-typed): the same image for every basis vector
+            rest = body.value.axes
+            shape = (body.value.shape[0], dom, *body.value.shape[1:])
+            self.guard(shape, node, rest)
+            matrix = np.broadcast_to(np.expand_dims(body.value.array, 1), shape)
+        self.guard(matrix.shape, node, rest)
+        value = Tensor(np.ascontiguousarray(P.flatten_function(matrix)), rest, body.value._maxabs)
+        return Abstraction(node, value, node.param, body)
+
+    def apply(self, node: Apply, env: dict[str, _Binding]) -> NeuronNode:
+        fn = self.run(node.fn, env)
+        arg = self.run(node.arg, env)
+        self.disjoint(node, fn.value.axes, arg.value.axes)
+        assert isinstance(node.fn.type, Arrow)
+        dom = self.dim(node.fn.type.dom)
+        axes = (*fn.value.axes, *arg.value.axes)
+        self.guard((self.dim(node.type), *fn.value.shape[1:], *arg.value.shape[1:]), node, axes)
+        f, a = fn.value.array, arg.value.array
+        if not self.fits(dom, fn.value.maxabs(), arg.value.maxabs()):
+            f, a = _obj(f), _obj(a)
+        array = P.apply_matrix(f, a, dom)
+        return Application(node, Tensor(array, axes), fn, arg)
+
+    def recurrent(self, node: Recurrent, env: dict[str, _Binding]) -> NeuronNode:
+        count = self.run(node.count, env)
+        base = self.run(node.base, env)
+        step = self.run(node.step, env)
+        assert isinstance(step, Abstraction)
+        if step.value.axes:  # impossible for a checked term: every variable of a step is bound
+            names = ", ".join(step.value.names)
+            raise CajalError(
+                ErrorKind.UNBOUND_WEIGHT,
+                f"the step of this `iter` depends on {names}, which must be bound to values",
+                node.span,
+            )
+        self.disjoint(node, base.value.axes, count.value.axes)
+        d = self.dim(node.type)
+        matrix = Tensor(P.unflatten_function(step.value.array, d), (), step.value._maxabs)
+        state_shape = base.value.shape
+        self.guard(state_shape, node, base.value.axes)
+        self.guard((self.k + 1, *state_shape), node, base.value.axes, "the states of the `iter`")
+        self.guard((*state_shape, *count.value.shape[1:]), node, (*base.value.axes, *count.value.axes))
+
+        known: dict[int, Tensor] = {id(base.value.array): base.value}
+
+        def step_once(h: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            state = known.get(id(h)) or Tensor(h, base.value.axes)
+            s_arr = matrix.array
+            if not self.fits(d, matrix.maxabs(), state.maxabs()):
+                s_arr, h = _obj(s_arr), _obj(h)
+            out = Tensor(_matmul_first(s_arr, h), base.value.axes)
+            known[id(out.array)] = out
+            return out.array
+
+        states = P.unroll_states(step_once, base.value.array, self.k)
+        state_tensors = tuple(known.get(id(s)) or Tensor(s, base.value.axes) for s in states)
+        bounds = [t.maxabs() for t in state_tensors]
+        c_arr = count.value.array
+        if None in bounds or not self.fits(len(states), max(b or 0 for b in bounds), count.value.maxabs()):
+            states = [_obj(s) for s in states]
+            c_arr = _obj(c_arr)
+        array = P.recurrent_sum(states, c_arr)
+        value = Tensor(array, (*base.value.axes, *count.value.axes))
+        return RecurrentNeuron(node, value, count, base, step, matrix, state_tensors, count.value)
+
+    def def_ref(self, node: DefRef) -> NeuronNode:
+        body = self.defs.get(id(node.body))
+        if body is None:
+            body = self.defs[id(node.body)] = self.run(node.body, {})
+        return DefNeuron(node, body.value, node.name, body)
+
+    # -- helpers ------------------------------------------------------------
+
+    def axis_binding(self, name: str, t: Type) -> _Axis:
+        """One _Axis object per (name, type), so that memo keys (ids of bindings) stay valid."""
+        found = self.axes.get((name, t))
+        if found is None:
+            found = self.axes[(name, t)] = _Axis(name, t)
+        return found
+
+    def basis_binding(self, t: Type, j: int) -> _Bound:
+        """e_j of V(t), one object per (t, j) so that memo keys (ids of bindings) stay valid."""
+        found = self.basis.get((t, j))
+        if found is None:
+            found = self.basis[(t, j)] = _Bound(Tensor(basis_vector(self.dim(t), j), (), 1), j, t)
+        return found
+
+    def align(self, tensor: Tensor, axes: Context) -> npt.NDArray[Any]:
+        """tensor's array with its axes in the order `axes` (broadcasting axes it lacks)."""
+        if tensor.axes == axes:
+            return tensor.array
+        names = tensor.names
+        have = [n for n, _ in axes if n in names]
+        order = [0, *(1 + names.index(n) for n in have)]
+        array = np.transpose(tensor.array, order)
+        shape = [array.shape[0]]
+        index: list[Any] = [slice(None)]
+        for n, t in axes:
+            shape.append(self.dim(t))
+            index.append(slice(None) if n in names else None)
+        return np.broadcast_to(array[tuple(index)], tuple(shape))
+
+    @staticmethod
+    def disjoint(node: Node, left: Context, right: Context) -> None:
+        shared = {n for n, _ in left} & {n for n, _ in right}
+        if shared:
+            name = sorted(shared)[0]
+            raise CajalError(
+                ErrorKind.USED_TWICE,
+                f"variable `{name}` is used twice (the compiler needs a linearly typed term)",
+                node.span,
+            )
+
+
+
+def _basis_index(binding: _Binding) -> int | None:
+    return binding.index if isinstance(binding, _Bound) else None
+

@@ -1,0 +1,104 @@
+"""The compiler's arithmetic primitives: each SPEC §5 operation as one small array function.
+
+Every neuron of the exact evaluator and of the float backends is computed by these
+functions, looked up as attributes of this module at call time (`primitives.mix(...)`),
+so that a mutation-testing harness can replace any one of them with
+`unittest.mock.patch.object(cajal_ref.compiler.primitives, NAME, ...)` and reach every
+use. The array module is a parameter (`xp`): numpy here, jax.numpy in the JAX backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..spaces import basis_vector
+from ..spaces import shift_matrix as shift_matrix  # a primitive: looked up here, so patchable here
+
+
+def encode_bool(value: bool) -> npt.NDArray[np.int64]:
+    """enc(true) = e_true = (1, 0), enc(false) = e_false = (0, 1)."""
+    return basis_vector(2, 0 if value else 1)
+
+
+def encode_nat(value: int, nat_bound: int) -> npt.NDArray[np.int64]:
+    """The numeral n: e_n for n ≤ K, else the zero vector (Shⁿ·e_0 truncates to 0)."""
+    if value > nat_bound:
+        return np.zeros(nat_bound + 1, dtype=np.int64)
+    return basis_vector(nat_bound + 1, value)
+
+
+def mix(cond: Any, then: Any, else_: Any, xp: Any = np) -> Any:
+    """The linear neuron of `if`: c_true·then + c_false·else.
+
+    cond has shape (2, *Γ), the branches (dim A, *Δ); the result (dim A, *Δ, *Γ).
+    """
+    return xp.tensordot(xp.stack([then, else_]), cond, axes=([0], [0]))
+
+
+def unflatten_function(array: Any, dom_dim: int) -> Any:
+    """A function value (dim B · dim A, *rest) as its matrix (dim B, dim A, *rest) (row-major)."""
+    return array.reshape(array.shape[0] // dom_dim, dom_dim, *array.shape[1:])
+
+
+def flatten_function(matrix: Any) -> Any:
+    """A matrix (dim B, dim A, *rest) as a function value (dim B · dim A, *rest), row-major:
+    entry (b, a) at index b·dim A + a (SPEC §8)."""
+    return matrix.reshape(matrix.shape[0] * matrix.shape[1], *matrix.shape[2:])
+
+
+def apply_matrix(fn: Any, arg: Any, dom_dim: int, xp: Any = np) -> Any:
+    """Application: the matrix of fn (dim B · dim A, *F) times arg (dim A, *X), giving (dim B, *F, *X)."""
+    return xp.tensordot(unflatten_function(fn, dom_dim), arg, axes=([1], [0]))
+
+
+def abstract_axis(body: Any, axis: int, xp: Any = np) -> Any:
+    """`fun x => t`: move x's axis of t's tensor next to the value axis, giving (dim B, dim A, *rest)."""
+    return xp.moveaxis(body, axis, 1)
+
+
+def stack_columns(columns: Sequence[Any], xp: Any = np) -> Any:
+    """A matrix from its columns: column j (dim B, *rest) is the image of e_j.
+
+    The result has shape (dim B, dim A, *rest)."""
+    return xp.stack(list(columns), axis=1)
+
+
+def unroll_states(step: Callable[[Any], Any], base: Any, nat_bound: int) -> list[Any]:
+    """The states of the recurrent neuron: h₀ = base, hᵢ₊₁ = S·hᵢ, for i = 0 … K."""
+    states = [base]
+    for _ in range(nat_bound):
+        states.append(step(states[-1]))
+    return states
+
+
+def recurrent_sum(states: Sequence[Any], coefficients: Any, xp: Any = np) -> Any:
+    """Σᵢ nᵢ·hᵢ: states (dim A, *Δ) each, coefficients (K+1, *Γ); result (dim A, *Δ, *Γ)."""
+    return xp.tensordot(xp.stack(list(states)), coefficients, axes=([0], [0]))
+
+
+def context_permutation(axes: Sequence[str], context: Sequence[str]) -> list[int]:
+    """Where each context variable's axis is now: the transpose that puts axes in context order."""
+    return [list(axes).index(name) for name in context]
+
+
+PRIMITIVES = (
+    "encode_bool",
+    "encode_nat",
+    "shift_matrix",
+    "mix",
+    "apply_matrix",
+    "unflatten_function",
+    "flatten_function",
+    "abstract_axis",
+    "stack_columns",
+    "unroll_states",
+    "recurrent_sum",
+    "context_permutation",
+)
+"""Names a mutation harness may patch in this module (`mock.patch.object(primitives, name, ...)`)."""
+
+__all__ = [*PRIMITIVES, "PRIMITIVES", "basis_vector"]

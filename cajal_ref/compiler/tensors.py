@@ -1,0 +1,126 @@
+"""Exact tensors: a value with one axis per free variable, and exact-entry normalisation.
+
+An array is int64 while a bound proves its entries small, else an object array of
+Python ints, Fractions or sympy expressions (arbitrary precision, never floats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..syntax import Type
+from .ir import Context
+
+ObjArray = npt.NDArray[np.object_]
+
+DEFAULT_MAX_ENTRIES = 10**7
+"""Largest tensor (final or intermediate) a compilation may allocate, in entries."""
+
+_INT64_SAFE = 2**62
+"""int64 arithmetic is used only while a bound proves every entry stays below this."""
+
+
+@dataclass(eq=False)
+class Tensor:
+    """An exact value with axes: axis 0 is the (flattened) value, then one axis per free variable.
+
+    `array` is int64 (small integers) or object (Python ints, Fractions, sympy).
+    """
+
+    array: npt.NDArray[Any]
+    axes: Context = ()
+    _maxabs: int | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.axes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.array.shape)
+
+    def maxabs(self) -> int | None:
+        """Largest |entry| if the array is int64 (None for object arrays, which never overflow)."""
+        if self.array.dtype != np.int64:
+            return None
+        if self._maxabs is None:
+            self._maxabs = int(np.abs(self.array).max()) if self.array.size else 0
+        return self._maxabs
+
+    def exact(self) -> ObjArray:
+        """The entries as an object array of Python ints / Fractions / sympy expressions."""
+        return _exact_array(self.array)
+
+    def to_nested(self) -> Any:
+        """Nested lists of exact entries."""
+        return self.exact().tolist()
+
+
+def _is_sympy(x: object) -> bool:
+    return type(x).__module__.startswith("sympy")
+
+
+def _exact_entry(x: Any) -> Any:
+    """An exact scalar in canonical form (int, Fraction, or a non-numeric sympy expression)."""
+    if isinstance(x, bool | np.bool_):
+        return int(x)
+    if isinstance(x, int):
+        return x
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else x
+    if _is_sympy(x):
+        import sympy
+
+        value = sympy.expand(x)
+        if value.is_Integer:
+            return int(value)
+        if value.is_Rational:
+            return Fraction(int(value.p), int(value.q))
+        if value.is_Float or (value.is_number and value.atoms(sympy.Float)):
+            raise TypeError("float")
+        return value
+    raise TypeError(type(x).__name__)
+
+
+def _exact_array(array: npt.NDArray[Any]) -> ObjArray:
+    if array.dtype == np.int64 or np.issubdtype(array.dtype, np.integer):
+        return array.astype(object)
+    out = np.empty(array.shape, dtype=object)
+    flat_in = array.reshape(-1)
+    flat_out = out.reshape(-1)
+    for i in range(flat_in.size):
+        flat_out[i] = _exact_entry(flat_in[i])
+    return out
+
+
+def _matmul_first(matrix: npt.NDArray[Any], array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """matrix (m, n) times array (n, *rest) along its first axis: (m, *rest)."""
+    flat = array.reshape(array.shape[0], -1)
+    product: npt.NDArray[Any] = matrix @ flat
+    return product.reshape(matrix.shape[0], *array.shape[1:])
+
+
+def _max_bound(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else max(a, b)
+
+
+def _obj(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """An object array of Python ints (arbitrary precision) with the same entries."""
+    return array if array.dtype == object else array.astype(object)
+
+
+def _merge_axes(*groups: Context) -> Context:
+    """The union of several axis lists, in order of first appearance."""
+    seen: dict[str, Type] = {}
+    for group in groups:
+        for name, t in group:
+            seen.setdefault(name, t)
+    return tuple(seen.items())
+
