@@ -45,10 +45,34 @@ def test_the_unmutated_compiler_is_not_killed(defs: dict[str, DefInfo]) -> None:
 
 def test_shrinking_gives_a_small_counterexample(defs: dict[str, DefInfo]) -> None:
     mutant = next(m for m in MUTANTS if m.name == "true-false-swapped")
-    result = run_mutant(mutant, defs, max_examples=200, shrink_seconds=5)
+    result = run_mutant(mutant, defs, max_examples=200, shrink_steps=200)
     assert result.killed and result.counterexample is not None
     program_line = next(line for line in result.counterexample.splitlines() if "program:" in line)
     assert len(program_line.split("program:")[1].strip()) <= 10  # `true` / `false`
+
+
+def test_a_clock_can_only_shorten_shrinking_never_flip_the_verdict(
+    defs: dict[str, DefInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulate a machine so slow that each reading of the clock is an hour later: the
+    # shrinking budget is spent at once. The old design answered "passes" for the failing
+    # case on hypothesis's replay (FlakyFailure, exit 70); the found failure must stand.
+    from cajal_ref.verification import mutants as module
+
+    hours = iter(range(0, 10**9, 3600))
+    monkeypatch.setattr(module.time, "perf_counter", lambda: float(next(hours)))
+    mutant = next(m for m in MUTANTS if m.name == "if-swapped")
+    for seconds in (0.0, 1.0):
+        result = run_mutant(mutant, defs, max_examples=200, shrink_seconds=seconds)
+        assert result.killed and result.counterexample is not None
+        assert "program:" in result.counterexample
+
+
+def test_the_search_and_its_shrinking_are_deterministic(defs: dict[str, DefInfo]) -> None:
+    mutant = next(m for m in MUTANTS if m.name == "iter-from-1")
+    one = run_mutant(mutant, defs, max_examples=200, shrink_steps=50)
+    two = run_mutant(mutant, defs, max_examples=200, shrink_steps=50)
+    assert one.killed and (one.counterexample, one.examples) == (two.counterexample, two.examples)
 
 
 def run_cli(argv: list[str]) -> int:
@@ -69,6 +93,16 @@ def test_cli_json_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["mutants", "--mutant", "iter-from-1", "--shrink-seconds", "2"]) == 0
     out = capsys.readouterr().out
     assert "iter-from-1" in out and "killed" in out and "1/1 mutants killed" in out
+    # the repro of the flaky exit 70: no time at all for shrinking still kills the mutant
+    assert run_cli(["mutants", "--mutant", "if-swapped", "--shrink-seconds", "0"]) == 0
+    assert "1/1 mutants killed" in capsys.readouterr().out
+    assert run_cli(["mutants", "--mutant", "if-swapped", "--shrink-steps", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["killed"] is True
+    for bad in (["--shrink-seconds", "-1"], ["--shrink-seconds", "nan"], ["--shrink-steps", "-1"]):
+        with pytest.raises(SystemExit) as usage:
+            run_cli(["mutants", *bad])
+        assert usage.value.code == 2
+    capsys.readouterr()
     assert run_cli(["mutants", "--list"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == len(MUTANTS)
     assert run_cli(["mutants", "--mutant", "nope"]) == 1

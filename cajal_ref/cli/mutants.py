@@ -12,7 +12,18 @@ import argparse
 from typing import Any
 
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
-from .common import emit_json, guarded, require_hypothesis
+from .common import emit_json, guarded, non_negative, require_hypothesis
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds ≥ 0 (a bad value is a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text}")
+    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -34,11 +45,20 @@ def add_parser(sub: Any) -> None:
         help="generated programs per mutant before it counts as surviving (default %(default)s)",
     )
     parser.add_argument(
+        "--shrink-steps",
+        type=non_negative,
+        default=500,
+        metavar="N",
+        help="most property runs spent shrinking each counterexample; 0 reports the first failure "
+        "found (default %(default)s)",
+    )
+    parser.add_argument(
         "--shrink-seconds",
-        type=float,
+        type=_seconds,
         default=20.0,
         metavar="S",
-        help="time spent shrinking each counterexample (default %(default)s)",
+        help="wall-clock cap on shrinking each counterexample; it can only shorten shrinking, never "
+        "change which mutants are killed (default %(default)s)",
     )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
@@ -69,7 +89,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"{'mutant':28} {'result':8} {'to kill':>9}  description / shrunk counterexample")
     for mutant in chosen:
-        result = run_mutant(mutant, defs, max_examples=args.examples, shrink_seconds=args.shrink_seconds)
+        result = run_mutant(
+            mutant,
+            defs,
+            max_examples=args.examples,
+            shrink_steps=args.shrink_steps,
+            shrink_seconds=args.shrink_seconds,
+        )
         results.append(result)
         if not args.json:
             print(_row(result), flush=True)

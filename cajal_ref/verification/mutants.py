@@ -395,31 +395,75 @@ def _failure(case: Case, defs: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _case_key(case: Case) -> tuple[object, ...]:
+    """A deterministic identity of a case (labels and printed terms, never object addresses)."""
+
+    def shown(x: RelatedValue | Term) -> str:
+        return x.label if isinstance(x, RelatedValue) else show_term(x)
+
+    program = case.program
+    return (
+        case.kind,
+        show_term(program.term),
+        str(program.type),
+        tuple((n, str(t)) for n, t in program.context),
+        case.nat_bound,
+        tuple((n, shown(x)) for n, x in case.inputs),
+        tuple((str(t), tuple(shown(x) for x in xs)) for t, xs in case.arguments),
+    )
+
+
 def run_mutant(
     mutant: Mutant,
     defs: Mapping[str, Any],
     *,
     max_examples: int = 600,
     shrink: bool = True,
-    shrink_seconds: float = 20.0,
+    shrink_steps: int = 500,
+    shrink_seconds: float | None = None,
     derandomize: bool = True,
 ) -> MutantResult:
-    """Search for a failing case under the mutant; shrink it (for at most `shrink_seconds`)."""
+    """Search for a failing case under the mutant, then shrink it within a budget.
+
+    The verdict is decided by the search alone: the mutant is killed as soon as one
+    generated case fails, and that failure is recorded here, outside hypothesis. Shrinking
+    only improves the recorded counterexample. It is bounded by `shrink_steps` calls of
+    the property (deterministic) and, optionally, `shrink_seconds` of wall clock; past
+    either bound, a case not already known to fail is answered "passes" *without being
+    run*, while every case known to fail keeps failing on replay. So a clock can shorten
+    shrinking but never turn a found failure into a flaky one or change the verdict.
+    With `derandomize` the search is a fixed sequence of cases: the same mutants are
+    killed on every run, on any machine.
+    """
     from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import NoSuchExample, Unsatisfiable
+    from hypothesis.errors import HypothesisException, NoSuchExample, Unsatisfiable
 
     def_types = prelude_def_types(defs)
     start = time.perf_counter()
     first: float | None = None
+    known: dict[tuple[object, ...], str | None] = {}
     best: str | None = None
     examples = 0
+    shrink_calls = 0
+
+    def out_of_budget() -> bool:
+        if first is None:
+            return False
+        if shrink_calls >= shrink_steps:
+            return True
+        return shrink_seconds is not None and time.perf_counter() - first >= shrink_seconds
 
     def predicate(case: Case) -> bool:
-        nonlocal first, best, examples
-        if first is not None and time.perf_counter() - first > shrink_seconds:
-            return False  # stop shrinking: keep the smallest failure found so far
+        nonlocal first, best, examples, shrink_calls
+        key = _case_key(case)
+        if key in known:
+            return known[key] is not None
+        if out_of_budget():
+            return False  # not run: shrinking is over, the failures found so far stand
+        if first is not None:
+            shrink_calls += 1
         examples += 1
-        failure = _failure(case, defs)
+        failure = known[key] = _failure(case, defs)
         if failure is None:
             return False
         if first is None:
@@ -427,20 +471,26 @@ def run_mutant(
         best = failure
         return True
 
-    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
+    shrinking = shrink and shrink_steps > 0 and (shrink_seconds is None or shrink_seconds > 0)
+    phases = [Phase.generate, Phase.shrink] if shrinking else [Phase.generate]
     with mutant.active(), suppress(NoSuchExample, Unsatisfiable):
-        find(
-            cases(def_types),
-            predicate,
-            settings=settings(
-                max_examples=max_examples,
-                database=None,
-                derandomize=derandomize,
-                deadline=None,
-                phases=phases,
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
+        try:
+            smallest = find(
+                cases(def_types),
+                predicate,
+                settings=settings(
+                    max_examples=max_examples,
+                    database=None,
+                    derandomize=derandomize,
+                    deadline=None,
+                    phases=phases,
+                    suppress_health_check=list(HealthCheck),
+                ),
+            )
+            best = known.get(_case_key(smallest)) or best
+        except HypothesisException:
+            if best is None:  # no failure was found: a real error of the harness
+                raise
     seconds = (first if first is not None else time.perf_counter()) - start
     return MutantResult(mutant.name, mutant.description, best is not None, seconds, best, examples)
 
