@@ -8,16 +8,9 @@ from pathlib import Path
 import pytest
 
 from cajal_ref import cli
+from cajal_ref.cli.transcripts import refresh_transcripts, run_command, run_example, transcript_steps
 from cajal_ref.diagnostics import ErrorKind
-from cajal_ref.explanations import (
-    EXPLANATIONS,
-    Example,
-    explanation,
-    refresh_transcripts,
-    run_command,
-    run_example,
-    transcript_steps,
-)
+from cajal_ref.explanations import EXPLANATIONS, Example, explanation
 from cajal_ref.rules import RULES
 from tests.cli_helpers import cajal
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
-import re
 from fractions import Fraction
 from typing import Any
 
@@ -26,15 +24,19 @@ from ..diagnostics import CajalError, ErrorKind
 from ..loader import Workspace
 from ..spaces import DEFAULT_NAT_BOUND, check_nat_bound
 from ..syntax import Term, Type, show_type
+from .bindings import is_list, parse_bind_list, split_bindings
 from .common import (
     add_expression_arguments,
     add_files_arguments,
+    add_nat_bound_argument,
+    add_opaque_dim_argument,
     check_expression,
     emit_json,
     guarded,
     load,
-    non_negative,
+    positive,
 )
+from .common import opaque_dims as opaque_dims_of
 
 MAX_PRINTED_ENTRIES = 4096
 """Text output shows at most this many entries (JSON always has all of them)."""
@@ -57,14 +59,7 @@ def add_parser(sub: Any) -> None:
         help="bind a --ctx variable exactly: a nested list such as '[[0,2],[3,0]]' (ints, decimals, \"3/2\") "
         "or a closed term of its type such as 'double'; repeatable",
     )
-    parser.add_argument(
-        "--nat-bound",
-        "-K",
-        type=non_negative,
-        default=DEFAULT_NAT_BOUND,
-        metavar="K",
-        help="Nat has basis e_0..e_K (default %(default)s)",
-    )
+    add_nat_bound_argument(parser, DEFAULT_NAT_BOUND)
     parser.add_argument(
         "--symbolic",
         action="store_true",
@@ -73,64 +68,18 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--latex", action="store_true", help="print LaTeX pmatrices")
     parser.add_argument(
         "--max-entries",
-        type=int,
+        type=positive,
         default=DEFAULT_MAX_ENTRIES,
         metavar="N",
-        help="refuse tensors (final or intermediate) over N entries (default %(default)s)",
+        help="refuse tensors (final or intermediate) over N entries, N ≥ 1 (default %(default)s)",
     )
-    parser.add_argument(
-        "--opaque-dim",
-        action="append",
-        default=[],
-        metavar="TYPE=N",
-        help="dimension of an opaque type declared with `type TYPE`; repeatable",
-    )
+    add_opaque_dim_argument(parser)
     parser.set_defaults(run=guarded(run))
 
 
 # ---------------------------------------------------------------------------
 # Reading bindings
 # ---------------------------------------------------------------------------
-
-_RATIONAL = re.compile(r"^\s*[+-]?\d+(\s*/\s*\d+)?\s*$")
-
-
-def _exact_number(x: Any, name: str) -> Any:
-    if isinstance(x, bool):
-        raise CajalError(ErrorKind.BAD_BINDING, f"--bind {name}: `{json.dumps(x)}` is not a number")
-    if isinstance(x, int | Fraction):
-        return x
-    if isinstance(x, str) and _RATIONAL.match(x):
-        try:
-            return Fraction(x.replace(" ", ""))
-        except ZeroDivisionError:
-            raise CajalError(ErrorKind.BAD_BINDING, f"--bind {name}: `{x}` divides by zero") from None
-    raise CajalError(
-        ErrorKind.BAD_BINDING,
-        f"--bind {name}: `{json.dumps(x) if not isinstance(x, Fraction) else x}` is not an exact number "
-        '(use integers, decimals, or quoted rationals such as "3/2")',
-    )
-
-
-def _exact_nested(value: Any, name: str) -> Any:
-    if isinstance(value, list):
-        return [_exact_nested(v, name) for v in value]
-    return _exact_number(value, name)
-
-
-def parse_bind_value(text: str, name: str) -> Any:
-    """A JSON nested list read exactly (decimals become Fractions), or CajalError(BAD_BINDING)."""
-    try:
-        value = json.loads(text, parse_float=Fraction)
-    except json.JSONDecodeError as exc:
-        raise CajalError(
-            ErrorKind.BAD_BINDING, f"--bind {name}: cannot read `{text.strip()}` as a nested list ({exc.msg})"
-        ) from None
-    if not isinstance(value, list):
-        raise CajalError(
-            ErrorKind.BAD_BINDING, f"--bind {name}: expected a vector or matrix, got `{text.strip()}`"
-        )
-    return _exact_nested(value, name)
 
 
 def read_bindings(
@@ -141,20 +90,9 @@ def read_bindings(
 ) -> dict[str, Any]:
     types = dict(context)
     bindings: dict[str, Any] = {}
-    for item in args.bind:
-        name, eq, text = item.partition("=")
-        name = name.strip()
-        if not eq or not name:
-            raise CajalError(ErrorKind.BAD_BINDING, f"--bind expects NAME=VALUE, got `{item}`")
-        if name not in types:
-            known = ", ".join(types) or "none"
-            raise CajalError(
-                ErrorKind.BAD_BINDING, f"--bind names `{name}`, which is not a context variable ({known})"
-            )
-        if name in bindings:
-            raise CajalError(ErrorKind.BAD_BINDING, f"`{name}` is bound twice with --bind")
-        if text.lstrip().startswith("["):
-            bindings[name] = parse_bind_value(text, name)
+    for name, text in split_bindings(args.bind, types):
+        if is_list(text):
+            bindings[name] = parse_bind_list(text, name)
         else:
             bindings[name] = _compile_closed_value(ws, text, name, types[name], args, opaque_dims)
     if args.symbolic:
@@ -183,20 +121,6 @@ def _compile_closed_value(
         max_entries=args.max_entries,
     )
     return compiled.tensor
-
-
-def _opaque_dims(args: argparse.Namespace) -> dict[str, int]:
-    dims: dict[str, int] = {}
-    for item in args.opaque_dim:
-        name, eq, text = item.partition("=")
-        try:
-            size = int(text)
-        except ValueError:
-            size = 0
-        if not eq or not name.strip() or size < 1:
-            raise CajalError(ErrorKind.BAD_BINDING, f"--opaque-dim expects TYPE=N with N ≥ 1, got `{item}`")
-        dims[name.strip()] = size
-    return dims
 
 
 # ---------------------------------------------------------------------------
@@ -327,10 +251,8 @@ def _program(
 
 def run(args: argparse.Namespace) -> int:
     check_nat_bound(args.nat_bound)
-    if args.max_entries < 1:
-        raise CajalError(ErrorKind.SIZE_LIMIT, f"--max-entries must be at least 1, got {args.max_entries}")
     ws = load(args)
-    opaque_dims = _opaque_dims(args)
+    opaque_dims = opaque_dims_of(args.opaque_dim, ws.program.types)
     term, context, name = _program(args, ws)
     bindings = read_bindings(args, ws, context, opaque_dims)
     compiled = compile_term(

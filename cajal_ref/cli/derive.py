@@ -21,8 +21,17 @@ from ..derivation_view import (
     render_text,
     result_json,
 )
-from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE
-from .common import add_expression_arguments, add_files_arguments, emit_json, guarded, load, report
+from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR
+from .common import (
+    UsageError,
+    add_expression_arguments,
+    add_files_arguments,
+    emit_json,
+    guarded,
+    load,
+    positive,
+    report,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -53,7 +62,7 @@ def add_parser(sub: Any) -> None:
         "--no-defs", action="store_true", help="do not append the derivations of the defs the term names"
     )
     parser.add_argument(
-        "--width", type=int, default=100, metavar="N", help="outline width for aligning rule names"
+        "--width", type=positive, default=100, metavar="N", help="outline width for aligning rule names"
     )
     parser.set_defaults(run=guarded(run))
 
@@ -69,11 +78,13 @@ def derive(args: argparse.Namespace) -> DeriveResult:
 
 def run(args: argparse.Namespace) -> int:
     if (args.expr is None) == (args.def_name is None):
-        print("cajal derive: give exactly one of -e EXPR and --def NAME", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("give exactly one of -e EXPR and --def NAME", prog="cajal derive")
     result = derive(args)
     if args.json:
-        emit_json(result_json(result))
+        obj = result_json(result)
+        if result.error is not None:
+            obj["exit_code"] = EXIT_PROGRAM_ERROR
+        emit_json(obj)
         return EXIT_OK if result.error is None else EXIT_PROGRAM_ERROR
     if args.latex:
         fragment = latex_fragment(result)

@@ -2,8 +2,9 @@
 
 Prints `true`, `false`, a number, or `<fun : TYPE>`, and with --json also the
 peak: the largest natural the evaluation constructed (what the bounded compiler
-theorem is stated over). Free variables (`--ctx`) are bound with `--bind NAME=TERM`
-to closed terms, which are evaluated first.
+theorem is stated over). Free variables (`--ctx`) are bound with `--bind NAME=VALUE`,
+the grammar of `compile --bind` (see cli/bindings.py): a closed term, evaluated first,
+or a basis vector / a matrix of basis-vector columns.
 """
 
 from __future__ import annotations
@@ -13,8 +14,18 @@ from typing import Any
 
 from ..diagnostics import CajalError, ErrorKind
 from ..interpreter import DEFAULT_FUEL, evaluate
+from ..printer import show_natural
 from ..syntax import Type, show_type
-from .common import add_expression_arguments, add_files_arguments, check_expression, emit_json, guarded, load
+from .bindings import eval_value, is_list, split_bindings
+from .common import (
+    add_expression_arguments,
+    add_files_arguments,
+    check_expression,
+    emit_json,
+    guarded,
+    load,
+    positive,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -30,10 +41,13 @@ def add_parser(sub: Any) -> None:
         "--bind",
         action="append",
         default=[],
-        metavar="NAME=TERM",
-        help="bind a --ctx variable to a closed term, e.g. --bind 'f = fun x : Nat => succ x'",
+        metavar="NAME=VALUE",
+        help="bind a --ctx variable to a closed term (--bind 'f = fun x : Nat => succ x') or to a basis "
+        "vector or a matrix of basis-vector columns (--bind 'n=[0,0,1]'); repeatable, once per name",
     )
-    parser.add_argument("--fuel", type=int, default=DEFAULT_FUEL, help="step budget (default %(default)s)")
+    parser.add_argument(
+        "--fuel", type=positive, default=DEFAULT_FUEL, help="step budget, N ≥ 1 (default %(default)s)"
+    )
     parser.set_defaults(run=guarded(run))
 
 
@@ -41,7 +55,7 @@ def show_value(value: Any, ty: Type) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return show_natural(value)  # str() fails past Python's int/str digit limit
     if callable(value):
         return f"<fun : {show_type(ty)}>"
     return repr(value)
@@ -52,13 +66,10 @@ def run(args: argparse.Namespace) -> int:
     expr = check_expression(args, ws)
     ctx_types = dict(expr.context)
     env: dict[str, Any] = {}
-    for binding in args.bind:
-        name, eq, text = binding.partition("=")
-        name = name.strip()
-        if not eq or not name:
-            raise CajalError(ErrorKind.BAD_BINDING, f"--bind expects NAME=TERM, got `{binding}`")
-        if name not in ctx_types:
-            raise CajalError(ErrorKind.BAD_BINDING, f"--bind names `{name}`, which is not a --ctx variable")
+    for name, text in split_bindings(args.bind, ctx_types):
+        if is_list(text):
+            env[name] = eval_value(text, name, ctx_types[name])
+            continue
         value_expr = ws.check_expression(text, name=f"<bind {name}>")
         if value_expr.type != ctx_types[name]:
             raise CajalError(
@@ -88,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _json_value(value: Any, shown: str) -> Any:
-    if isinstance(value, (bool, int)):
+    if isinstance(value, bool) or (isinstance(value, int) and value.bit_length() <= _JSON_INT_BITS):
         return value
-    return shown
+    return shown  # a natural too long for json's int printing is given as its decimal string
+
+
+_JSON_INT_BITS = 13_000
+"""Naturals below 2^13000 (3,914 digits) are JSON numbers; json.dumps cannot print much longer ints."""

@@ -7,12 +7,12 @@ under them is what this version of cajal really prints.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from ..diagnostics import EXIT_OK, EXIT_USAGE
+from ..diagnostics import EXIT_OK
 from ..explanations import EXPLANATIONS, explanation, listing, render
-from .common import emit_json, guarded
+from .common import UsageError, emit_json, guarded
+from .transcripts import run_example
 
 
 def add_parser(sub: Any) -> None:
@@ -40,11 +40,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     entry = explanation(args.code)
     if entry is None:
-        print(
-            f"cajal explain: unknown error code `{args.code}`; run `cajal explain` to list the codes",
-            file=sys.stderr,
+        raise UsageError(
+            f"unknown error code `{args.code}`; run `cajal explain` to list the codes", prog="cajal explain"
         )
-        return EXIT_USAGE
     if args.json:
         emit_json(
             {
@@ -60,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    print(render(entry, run=not args.no_run), end="")
+    print(render(entry, runner=None if args.no_run else run_example), end="")
     return EXIT_OK

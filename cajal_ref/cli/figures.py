@@ -1,18 +1,22 @@
 """`cajal figures --out DIR`: draw every figure (PDF + PNG) and an index.md into DIR.
 
 Deterministic: the same programs give the same bytes. Progress lines go to stderr.
-Needs matplotlib (the `figures` extra); the other commands do not.
+Needs matplotlib (the `figures` extra); the other commands do not. The figure names
+and the destination are checked before any drawing: an unknown --only is a usage
+error (exit 2); an --out that is a file, lies under a file or cannot be written, and
+a --results that is not a folder, are errors of kind `io` (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import EXIT_OK, EXIT_USAGE
-from .common import guarded
+from ..diagnostics import EXIT_OK, CajalError, ErrorKind
+from .common import UsageError, guarded
 
 
 def add_parser(sub: Any) -> None:
@@ -36,9 +40,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         from ..figures.index import figure_specs, generate
     except ImportError as exc:
-        print(f"cajal figures: needs matplotlib ({exc}); install it with pip install matplotlib",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise CajalError(
+            ErrorKind.IO,
+            f"`cajal figures` needs matplotlib ({exc}): pip install 'cajal_ref[figures]'",
+        ) from None
     from ..loader import load_workspace
 
     ws = load_workspace()
@@ -46,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
         for spec in figure_specs(ws):
             print(f"{spec.stem}: {spec.caption}")
         return EXIT_OK
+    results = Path(args.results) if args.results else None
+    if results is not None and not results.is_dir():
+        raise CajalError(ErrorKind.IO, f"--results `{os.fsdecode(results)}` is not a folder")
     try:
-        generate(Path(args.out), only=args.only, results_dir=Path(args.results) if args.results else None,
-                 log=sys.stderr, ws=ws)
+        generate(Path(args.out), only=args.only, results_dir=results, log=sys.stderr, ws=ws)
     except ValueError as exc:
-        print(f"cajal figures: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(str(exc), prog="cajal figures") from None
     return EXIT_OK

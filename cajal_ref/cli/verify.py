@@ -1,4 +1,4 @@
-"""`cajal verify [FILE...] [--def NAME]... [--nat-bound K] [--samples N] [--json]`.
+"""`cajal verify [FILE...] [--def NAME]... [-K K] [--samples N] [--opaque-dim TYPE=N] [--json]`.
 
 Checks each def (of the files, or of the prelude when no FILE is given) against the
 interpreter: over every tuple of basis inputs when all inputs are first-order (a
@@ -14,7 +14,20 @@ from typing import Any
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
 from ..spaces import DEFAULT_NAT_BOUND
 from ..syntax import show_type
-from .common import add_files_arguments, emit_json, guarded, load, non_negative, positive, require_hypothesis
+from .common import (
+    add_files_arguments,
+    add_nat_bound_argument,
+    add_opaque_dim_argument,
+    emit_json,
+    guarded,
+    load,
+    opaque_dims,
+    positive,
+    require_hypothesis,
+)
+
+DEFAULT_OPAQUE_DIM = 2
+"""The dimension of an opaque type that no --opaque-dim names."""
 
 
 def add_parser(sub: Any) -> None:
@@ -34,13 +47,7 @@ def add_parser(sub: Any) -> None:
         metavar="NAME",
         help="verify only this def (repeatable)",
     )
-    parser.add_argument(
-        "--nat-bound",
-        type=non_negative,
-        default=DEFAULT_NAT_BOUND,
-        metavar="K",
-        help="the Nat bound K (default %(default)s)",
-    )
+    add_nat_bound_argument(parser, DEFAULT_NAT_BOUND)
     parser.add_argument(
         "--samples",
         type=positive,
@@ -48,13 +55,7 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="sampled values per higher-order input (default %(default)s)",
     )
-    parser.add_argument(
-        "--opaque-dim",
-        type=positive,
-        default=2,
-        metavar="D",
-        help="dimension given to every opaque type (default %(default)s)",
-    )
+    add_opaque_dim_argument(parser, f" (default {DEFAULT_OPAQUE_DIM})")
     parser.set_defaults(run=guarded(run))
 
 
@@ -76,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 + (f" of {', '.join(args.files)}" if args.files else " of the prelude"),
             )
         names = list(dict.fromkeys(args.defs))
-    dims = {name: args.opaque_dim for name in ws.program.types}
+    dims = {name: DEFAULT_OPAQUE_DIM for name in ws.program.types}
+    dims.update(opaque_dims(args.opaque_dim, ws.program.types))
     reports = [
         verify_def(ws.defs[n], ws.defs, nat_bound=args.nat_bound, samples=args.samples, opaque_dims=dims)
         for n in names

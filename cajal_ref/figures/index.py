@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from ..compiler import Compiled, compile_term
 from ..derivation_view import derive_expression
 from ..loader import Workspace, load_workspace
+from ..outputs import prepare_output_dir
 from ..printer import show_term
 from ..syntax import show_type
 from .derivation import derivation_figure, rules_figure
@@ -198,14 +199,18 @@ def _say(log: TextIO | None, message: str) -> None:
 
 def generate(out_dir: Path, *, only: Sequence[str] | None = None, results_dir: Path | None = None,
              log: TextIO | None = None, ws: Workspace | None = None) -> list[Path]:
-    """Write every figure (PDF + PNG) and index.md into out_dir; return the files written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every figure (PDF + PNG) and index.md into out_dir; return the files written.
+
+    The figure names and the destination are checked before anything is drawn
+    (ValueError for an unknown name, CajalError(IO) for a folder that cannot be written).
+    """
     workspace = ws if ws is not None else load_workspace()
     specs = [s for s in figure_specs(workspace) if only is None or s.stem in only]
     if only is not None:
         unknown = sorted(set(only) - {s.stem for s in figure_specs(workspace)})
         if unknown:
             raise ValueError(f"unknown figure(s): {', '.join(unknown)}")
+    prepare_output_dir(out_dir)
     written: list[Path] = []
     entries: list[tuple[str, str, str]] = []
     for position, spec in enumerate(specs, start=1):
