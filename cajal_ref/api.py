@@ -32,6 +32,7 @@ from .loader import CheckedExpr, Workspace, load_workspace
 from .printer import show_term
 from .spaces import DEFAULT_NAT_BOUND, OpaqueDims, decode, dim, enc, to_matrix
 from .syntax import NO_SPAN, Arrow, BoolT, NatT, Source, Term, Type, show_type
+from .tracing import DEFAULT_MAX_STEPS, Trace, trace_expression
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -307,6 +308,21 @@ class CompiledProgram:
         return display.compiled_latex(self.compiled)
 
 
+def trace(
+    program: str,
+    *,
+    K: int | None = None,
+    workspace: Workspace | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> Trace:
+    """Watch a closed program run: reduction steps, and each `iter` beside its recurrent neuron.
+
+    K defaults to the direct evaluation's peak. The result prints as text and has
+    `render_latex`/`trace_json` renderings in `cajal_ref.tracing`.
+    """
+    return trace_expression(_ws(workspace), program, nat_bound=K, max_steps=max_steps)
+
+
 # ---------------------------------------------------------------------------
 # Verifying and drawing (optional extras, imported on use)
 # ---------------------------------------------------------------------------
@@ -377,5 +393,6 @@ __all__ = [
     "evaluate",
     "load",
     "prelude",
+    "trace",
     "verify",
 ]

@@ -25,8 +25,11 @@ from typing import NoReturn
 
 from ..diagnostics import EXIT_INTERNAL_ERROR, EXIT_PROGRAM_ERROR, EXIT_USAGE
 from .common import EXIT_INTERRUPTED, UsageError, emit_json, failure_json
+from .version import VersionAction
 
-COMMANDS = ("check", "eval", "compile", "verify", "mutants", "derive", "explain", "figures", "experiment")
+COMMANDS = (
+    "check", "eval", "trace", "compile", "verify", "mutants", "derive", "explain", "figures", "experiment"
+)
 """Subcommand modules of this package, in the order `cajal --help` lists them."""
 
 
@@ -55,6 +58,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "  cajal explain used-twice\n\nrun `cajal COMMAND --help` for each command's options",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     names = (command,) if command in COMMANDS else COMMANDS
     for name in names:
