@@ -14,9 +14,9 @@ from typing import Any
 
 from ..diagnostics import CajalError, ErrorKind
 from ..interpreter import DEFAULT_FUEL, evaluate
+from ..loader import Workspace
 from ..printer import show_natural
 from ..syntax import Type, show_type
-from .bindings import eval_value, is_list, split_bindings
 from .common import (
     add_expression_arguments,
     add_files_arguments,
@@ -65,20 +65,7 @@ def run(args: argparse.Namespace) -> int:
     ws = load(args)
     expr = check_expression(args, ws)
     ctx_types = dict(expr.context)
-    env: dict[str, Any] = {}
-    for name, text in split_bindings(args.bind, ctx_types):
-        if is_list(text):
-            env[name] = eval_value(text, name, ctx_types[name])
-            continue
-        value_expr = ws.check_expression(text, name=f"<bind {name}>")
-        if value_expr.type != ctx_types[name]:
-            raise CajalError(
-                ErrorKind.MISMATCH,
-                f"`{name}` has type {show_type(ctx_types[name])} but is bound to a term of type "
-                f"{show_type(value_expr.type)}",
-                value_expr.term.span,
-            )
-        env[name] = evaluate(value_expr.term, {}, ws.defs, fuel=args.fuel).value
+    env = _bound_values(args, ws, ctx_types) if args.bind else {}
     missing = [n for n in ctx_types if n not in env]
     if missing:
         raise CajalError(
@@ -96,6 +83,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(shown)
     return 0
+
+
+def _bound_values(args: argparse.Namespace, ws: Workspace, ctx_types: dict[str, Type]) -> dict[str, Any]:
+    """The values of the --bind options: closed terms evaluated first, or lists read as values."""
+    from .bindings import eval_value, is_list, split_bindings  # only with --bind: keeps start-up short
+
+    env: dict[str, Any] = {}
+    for name, text in split_bindings(args.bind, ctx_types):
+        if is_list(text):
+            env[name] = eval_value(text, name, ctx_types[name])
+            continue
+        value_expr = ws.check_expression(text, name=f"<bind {name}>")
+        if value_expr.type != ctx_types[name]:
+            raise CajalError(
+                ErrorKind.MISMATCH,
+                f"`{name}` has type {show_type(ctx_types[name])} but is bound to a term of type "
+                f"{show_type(value_expr.type)}",
+                value_expr.term.span,
+            )
+        env[name] = evaluate(value_expr.term, {}, ws.defs, fuel=args.fuel).value
+    return env
 
 
 def _json_value(value: Any, shown: str) -> Any:
