@@ -51,7 +51,7 @@ _LAZY = {
     **dict.fromkeys(("basis_labels", "dim", "enc"), "spaces"),
 }
 """Names whose modules import numpy, loaded on first use: `import cajal_ref` (and so
-`cajal eval`, `cajal check`) stays light. tests/test_architecture.py checks it."""
+`cajal eval`, `cajal check`) stays light. tests/test_cli_startup.py checks it."""
 
 
 def __getattr__(name: str) -> Any:
