@@ -18,12 +18,12 @@ value only when every value is a basis vector.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from .diagnostics import CajalError, ErrorKind, Related
+from .diagnostics import CajalError, ErrorKind, Related, suggest
 from .rules import RULES
 from .syntax import (
     BOOL,
@@ -221,6 +221,18 @@ def _describe(term: Term) -> str:
     return _TERM_WORDS.get(type(term).__name__, "this term")
 
 
+_KEYWORD_NAMES = ("true", "false", "zero", "succ", "iter", "if", "let", "fun")
+"""Keywords a misspelt name may have meant (`ture`, `itr`)."""
+
+
+def unknown_type_message(name: str, what: str, declared: Iterable[str], advice: str) -> str:
+    """`bool` is most likely `Bool`: suggest a near type before advising a declaration."""
+    guess = suggest(name, ["Bool", "Nat", *declared])
+    if guess is not None:
+        return f"type `{name}` of {what} is not declared; did you mean `{guess}`?"
+    return f"type `{name}` of {what} is not declared; {advice}"
+
+
 def _consume_hint(name: str, t: Type) -> str:
     if isinstance(t, BoolT):
         return f" (to consume a Bool without using it, branch on it: `if {name} then v else v`)"
@@ -318,7 +330,7 @@ class _Checker:
                 if name not in self.types:
                     raise CajalError(
                         ErrorKind.UNKNOWN_TYPE,
-                        f"type `{name}` of {what} is not declared; declare it with `type {name}`",
+                        unknown_type_message(name, what, self.types, f"declare it with `type {name}`"),
                         span if _has_source(span) else fallback,
                     )
             case Arrow(dom, cod):
@@ -445,6 +457,11 @@ class _Checker:
         message += ", it is not in the context, and no def of that name is in scope"
         if name == self.defining:
             message += " (a def cannot refer to itself; repeat a computation with `iter`)"
+        else:
+            in_scope = [*self.scope, *(n for n, d in self.defs.items() if not d.context), *_KEYWORD_NAMES]
+            guess = suggest(name, in_scope)
+            if guess is not None:
+                message += f"; did you mean `{guess}`?"
         raise CajalError(ErrorKind.UNBOUND, message, span, rule=_rule("Var"))
 
     def succ(self, term: Succ, arg: Term) -> _Result:

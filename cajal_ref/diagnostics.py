@@ -8,6 +8,7 @@ JSON, and exits with `EXIT_PROGRAM_ERROR`. Nothing else may escape to the user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -104,7 +105,13 @@ class CajalError(Exception):
         for rel in self.related:
             lines.append(_located(rel.span, rel.span.file, "note", rel.message))
             lines.extend(_excerpt(rel.span))
+        lines.append(self.help_line())
         return "\n".join(lines)
+
+    def help_line(self) -> str:
+        """The error's code (and typing rule) and where to read more, as rustc does."""
+        rule = f" (typing rule {self.rule})" if self.rule else ""
+        return f"help: this is error `{self.kind.value}`{rule}; `cajal explain {self.kind.value}` explains it"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,3 +150,46 @@ def _excerpt(span: Span | None) -> list[str]:
     # keep tabs so the carets line up under the same columns as the source line
     pad = "".join(ch if ch == "\t" else " " for ch in text[: col - 1])
     return [text, pad + "^" * width]
+
+
+# ---------------------------------------------------------------------------
+# "Did you mean": the nearest name in scope
+# ---------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `name` most likely misspells, or None.
+
+    A case-insensitive match wins (`bool` → `Bool`); otherwise the nearest candidate
+    within max(1, len/3) edits (rustc's threshold), ties broken alphabetically. Names
+    of one or two letters get only case-insensitive matches: `x` for `y` is noise.
+    """
+    best: tuple[int, str] | None = None
+    limit = max(1, len(name) // 3) if len(name) > 2 else 0
+    for candidate in set(candidates):
+        if candidate == name:
+            continue
+        if candidate.lower() == name.lower():
+            distance = 0
+        elif abs(len(candidate) - len(name)) > limit:
+            continue
+        else:
+            distance = edit_distance(name, candidate)
+        if distance <= limit and (best is None or (distance, candidate) < best):
+            best = (distance, candidate)
+    return best[1] if best is not None else None

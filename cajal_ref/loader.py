@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .checker import DefInfo, Program, Typing, check_module, check_term
+from .checker import DefInfo, Program, Typing, check_module, check_term, unknown_type_message
 from .diagnostics import CajalError, ErrorKind, Related
 from .parser import parse_context, parse_module, parse_term
 from .syntax import Arrow, Def, Module, Opaque, Source, Span, Term, Type, Var, free_vars, subterms
@@ -165,7 +165,9 @@ class Workspace:
             if t.name not in self.program.types:
                 raise CajalError(
                     ErrorKind.UNKNOWN_TYPE,
-                    f"type `{t.name}` of `{var}` is not declared; declare it in a file with `type {t.name}`",
+                    unknown_type_message(
+                        t.name, f"`{var}`", self.program.types, f"declare it in a file with `type {t.name}`"
+                    ),
                     span,
                 )
         elif isinstance(t, Arrow):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .diagnostics import CajalError, ErrorKind, Related
+from .diagnostics import CajalError, ErrorKind, Related, suggest
 from .syntax import (
     MAX_NESTING,
     App,
@@ -261,16 +261,51 @@ class _Parser:
         return Span(self.source, tok.start, tok.end)
 
     def fail(self, tok: Token, message: str, kind: ErrorKind = ErrorKind.SYNTAX) -> CajalError:
+        if tok.kind == "{" and kind is ErrorKind.SYNTAX:  # `itr n { ... }`: point at the typo, not at `{`
+            typo = self.keyword_typo("iter", self.term_start())
+            if typo is not None:
+                return self.typo_error(typo, "iter", message)
         return CajalError(kind, message, self.tok_span(tok))
 
-    def expect(self, kind: str, expected: str, *, after_term: bool = False) -> Token:
-        """Consume a token of `kind`, or fail with "expected {expected}, found ..."."""
+    def keyword_typo(self, keyword: str, start: int) -> Token | None:
+        """The last identifier among the tokens consumed since index `start` that misspells `keyword`."""
+        for tok in reversed(self.tokens[start : self.pos]):
+            if tok.kind == "ident" and suggest(tok.text, [keyword]) == keyword:
+                return tok
+        return None
+
+    def term_start(self) -> int:
+        """Index of the first token of the application that ends just before the current token."""
+        index = self.pos
+        while index > 0 and self.tokens[index - 1].kind in _APPLICATION_TOKENS:
+            index -= 1
+        return index
+
+    def typo_error(self, typo: Token, keyword: str, message: str) -> CajalError:
+        return CajalError(
+            ErrorKind.SYNTAX,
+            f"`{typo.text}` is not a keyword; did you mean `{keyword}`? ({message})",
+            self.tok_span(typo),
+        )
+
+    def expect(
+        self, kind: str, expected: str, *, after_term: bool = False, typo_from: int | None = None
+    ) -> Token:
+        """Consume a token of `kind`, or fail with "expected {expected}, found ...".
+
+        With `typo_from` (a token index), a misspelling of the keyword `kind` among the
+        tokens since then is reported at the misspelling (`if c than a else b`).
+        """
         tok = self.peek()
         if tok.kind == kind:
             return self.advance()
         message = f"expected {expected}, found {_describe(tok)}"
         if after_term:
             message += _argument_hint(tok)
+        if typo_from is not None:
+            typo = self.keyword_typo(kind, typo_from)
+            if typo is not None:
+                raise self.typo_error(typo, kind, message)
         raise self.fail(tok, message)
 
     def name(self, role: str, expected: str) -> Token:
@@ -461,10 +496,12 @@ class _Parser:
 
     def if_(self) -> If:
         if_tok = self.advance()
+        start = self.pos
         cond = self.sub_term(if_tok)
-        self.expect("then", "`then` after the condition of `if`", after_term=True)
+        self.expect("then", "`then` after the condition of `if`", after_term=True, typo_from=start)
+        start = self.pos
         then = self.sub_term(if_tok)
-        self.expect("else", "`else` after the `then` branch of `if`", after_term=True)
+        self.expect("else", "`else` after the `then` branch of `if`", after_term=True, typo_from=start)
         else_ = self.sub_term(if_tok)
         return If(cond, then, else_, self.span_from(if_tok.start))
 
@@ -624,6 +661,10 @@ class _Parser:
         if what == "term":
             message += _argument_hint(tok)
         raise self.fail(tok, message)
+
+
+_APPLICATION_TOKENS = frozenset({"ident", "num", "true", "false", "zero", "succ"})
+"""Tokens an application without parentheses is made of (where `itr n` would sit)."""
 
 
 def _argument_hint(tok: Token) -> str:

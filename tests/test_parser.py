@@ -370,7 +370,12 @@ def test_module_errors(text: str, line: int, col: int, message: str) -> None:
 
 def test_error_renders_with_caret() -> None:
     err = error(parse_module, "def f =\n  g @ x\n")
-    assert err.render().splitlines() == ["f.cj:2:5: error: " + err.message, "  g @ x", "    ^"]
+    assert err.render().splitlines() == [
+        "f.cj:2:5: error: " + err.message,
+        "  g @ x",
+        "    ^",
+        "help: this is error `syntax`; `cajal explain syntax` explains it",
+    ]
 
 
 def test_type_errors() -> None:
