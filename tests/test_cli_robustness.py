@@ -314,3 +314,28 @@ def test_figures_checks_out_before_drawing(tmp_path: Path) -> None:
 
 def test_cli_is_importable_without_running() -> None:
     assert callable(cli.main) and "eval" in cli.COMMANDS
+
+
+# ---------------------------------------------------------------------------
+# One vocabulary of flags (issue 16): -e NAME of an open def, --quiet
+# ---------------------------------------------------------------------------
+
+APPLY_N = str(Path(__file__).resolve().parent.parent / "cajal_ref" / "examples" / "apply_n.cj")
+
+
+def test_eval_and_derive_take_an_open_def_by_name_like_compile() -> None:
+    # apply_n = iter n { zero => x | succ y => f y }: double applied 3 times to 1 is 8
+    code, out, err = cajal("eval", APPLY_N, "-e", "apply_n", "--bind=f=double", "--bind=n=3", "--bind=x=1")
+    assert (code, out) == (0, "8\n"), err
+    code, out, err = cajal("derive", APPLY_N, "-e", "apply_n", "--no-defs")
+    assert code == 0, err
+    assert out.startswith("f : Nat -o Nat, n : Nat, x : Nat ⊢ iter n { zero => x | succ y => f y } : Nat")
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
+    assert cajal("check", "-q", APPLY_N) == (0, "", "")
+    bad = tmp_path / "bad.cj"
+    bad.write_text("def dup : Bool -o Bool = fun x : Bool => and x x\n")
+    code, out, err = cajal("check", "--quiet", str(bad))
+    assert code == 1 and out == "" and "used twice" in err
+    assert cajal("verify", "-q", "-K", "2", "--def", "not") == (0, "", "")

@@ -12,7 +12,7 @@ from typing import Any
 from ..checker import DefInfo
 from ..loader import load_workspace, prelude_sources
 from ..syntax import bound_recurrent_weights, show_type
-from .common import add_files_arguments, emit_json, guarded
+from .common import add_files_arguments, add_quiet_argument, emit_json, guarded, help_examples
 
 
 def add_parser(sub: Any) -> None:
@@ -21,8 +21,14 @@ def add_parser(sub: Any) -> None:
         help="type-check files and print each def with its type",
         description="Type-check Cajal files (after the prelude) and print each def with its type. "
         "With no FILE, check the prelude itself.",
+        **help_examples(
+            "cajal check                                  # the prelude, each def with its type",
+            "cajal check cajal_ref/examples/apply_n.cj --json",
+            "cajal check -q cajal_ref/examples/iterate.cj  # exit code only: 0 when it type-checks",
+        ),
     )
     add_files_arguments(parser)
+    add_quiet_argument(parser, "print nothing on success (errors are still reported)")
     parser.set_defaults(run=guarded(run))
 
 
@@ -70,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_prelude:
             for source in prelude_sources():
                 infos.extend(ws.add_source(source))
+    if args.quiet:
+        return 0
     if args.json:
         emit_json({"defs": [def_json(info) for info in infos]})
     else:

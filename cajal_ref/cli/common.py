@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..checker import DefInfo
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
 from ..loader import CheckedExpr, Workspace, load_workspace
 
@@ -30,6 +31,30 @@ class UsageError(Exception):
         self.prog = prog
 
 
+class ExamplesHelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, except that an `examples:` epilog keeps its lines as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def help_examples(*lines: str) -> dict[str, Any]:
+    """Keyword arguments for `sub.add_parser`: an examples section at the end of `--help`.
+
+    Every line is a real command, run from the repository root by tests/test_cli_help.py.
+    """
+    return {
+        "epilog": "examples:\n" + "".join(f"  {line}\n" for line in lines),
+        "formatter_class": ExamplesHelpFormatter,
+    }
+
+
+def add_quiet_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help=what)
+
+
 def add_files_arguments(parser: argparse.ArgumentParser) -> None:
     """FILE... plus the options every file-reading command takes."""
     parser.add_argument(
@@ -45,7 +70,14 @@ def add_files_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_expression_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    parser.add_argument("-e", "--expr", required=required, metavar="EXPR", help="the expression to process")
+    parser.add_argument(
+        "-e",
+        "--expr",
+        required=required,
+        metavar="EXPR",
+        help="the expression to process (text that starts with `-` is written -e=TEXT); the name of an "
+        "open def of a FILE means its body over its declared context",
+    )
     parser.add_argument(
         "--ctx", metavar="CONTEXT", help='free variables of EXPR, in order, e.g. "f : Nat -o Nat, n : Nat"'
     )
@@ -131,6 +163,19 @@ def load(args: argparse.Namespace) -> Workspace:
 
 def check_expression(args: argparse.Namespace, ws: Workspace) -> CheckedExpr:
     return ws.check_expression(args.expr, args.ctx)
+
+
+def open_def(args: argparse.Namespace, ws: Workspace) -> DefInfo | None:
+    """The def that `-e NAME` names when it is an open def of a FILE (one over `free` variables).
+
+    Such a def cannot be referenced from an expression (rule Def), so `compile`, `eval`
+    and `derive` take `-e NAME` without --ctx to mean its body over its declared context.
+    """
+    name = args.expr.strip() if args.expr else ""
+    info = ws.defs.get(name)
+    if args.ctx is None and info is not None and info.context:
+        return info
+    return None
 
 
 def json_safe(obj: Any) -> Any:

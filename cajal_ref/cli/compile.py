@@ -33,7 +33,9 @@ from .common import (
     check_expression,
     emit_json,
     guarded,
+    help_examples,
     load,
+    open_def,
     positive,
 )
 from .common import opaque_dims as opaque_dims_of
@@ -48,6 +50,14 @@ def add_parser(sub: Any) -> None:
         help="compile an expression to its exact tensor (linear and recurrent neurons)",
         description="Compile an expression to the exact tensor of SPEC §5: the value axis (a function as its "
         "matrix, column j = image of basis j), then one axis per unbound --ctx variable, in order.",
+        **help_examples(
+            "cajal compile -e not",
+            "cajal compile -e add -K 3 --latex",
+            "cajal compile -e 'f 1' --ctx 'f : Nat -o Nat' -K 2 --bind 'f=[[0,0,0],[1,0,0],[0,1,0]]'",
+            "cajal compile -e 'not x' --ctx 'x : Bool' --bind 'x=[\"1/2\", 0.5]'",
+            "cajal compile -e 'not x' --ctx 'x : Bool' --symbolic",
+            "cajal compile cajal_ref/examples/apply_n.cj -e apply_n -K 3 --bind f=double",
+        ),
     )
     add_expression_arguments(parser)
     add_files_arguments(parser)
@@ -242,11 +252,11 @@ def _program(
 ) -> tuple[Term, tuple[tuple[str, Type], ...], str | None]:
     """The term and context to compile: an open def by name (no --ctx), or the checked expression."""
     name = args.expr.strip()
-    info = ws.defs.get(name)
-    if args.ctx is None and info is not None and info.context:
+    info = open_def(args, ws)
+    if info is not None:
         return info.body, tuple(info.context), name
     expr = check_expression(args, ws)
-    return expr.term, tuple(expr.context), name if info is not None else None
+    return expr.term, tuple(expr.context), name if name in ws.defs else None
 
 
 def run(args: argparse.Namespace) -> int:

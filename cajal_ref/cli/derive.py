@@ -28,7 +28,9 @@ from .common import (
     add_files_arguments,
     emit_json,
     guarded,
+    help_examples,
     load,
+    open_def,
     positive,
     report,
 )
@@ -41,6 +43,12 @@ def add_parser(sub: Any) -> None:
         description="Print the typing derivation of an expression: the rule of SPEC §3 at every "
         "node, with the variables each subterm uses. When the expression does not type-check, print "
         "the part of the derivation that did check and mark the rule that failed.",
+        **help_examples(
+            "cajal derive -e 'is_even 3'",
+            "cajal derive --def mult --style tree",
+            "cajal derive -e 'fun x : Bool => and x x'    # a failed derivation: the rule that broke",
+            "cajal derive cajal_ref/examples/apply_n.cj -e apply_n --latex --fragment",
+        ),
     )
     add_expression_arguments(parser, required=False)
     parser.add_argument(
@@ -72,6 +80,9 @@ def derive(args: argparse.Namespace) -> DeriveResult:
     with_defs = not args.no_defs
     if args.def_name is not None:
         return derive_def(ws, args.def_name, with_defs=with_defs)
+    info = open_def(args, ws)
+    if info is not None:  # -e NAME of an open def: its derivation over its declared context
+        return derive_def(ws, info.name, with_defs=with_defs)
     text: str = args.expr
     return derive_expression(ws, text, args.ctx, with_defs=with_defs)
 

@@ -23,7 +23,9 @@ from .common import (
     check_expression,
     emit_json,
     guarded,
+    help_examples,
     load,
+    open_def,
     positive,
 )
 
@@ -34,6 +36,13 @@ def add_parser(sub: Any) -> None:
         help="evaluate an expression with the direct semantics",
         description="Evaluate an expression with the direct (source) semantics, "
         "with the prelude and the files' defs in scope.",
+        **help_examples(
+            "cajal eval -e 'mult 3 4'",
+            "cajal eval -e 'is_even 7' --json                          # type, value and peak",
+            "cajal eval -e 'f 2' --ctx 'f : Nat -o Nat' --bind 'f = double'",
+            "cajal eval -e 'not x' --ctx 'x : Bool' --bind 'x=[0, 1]'  # a basis vector: false",
+            "cajal eval cajal_ref/examples/apply_n.cj -e apply_n --bind f=double --bind n=3 --bind x=1",
+        ),
     )
     add_expression_arguments(parser)
     add_files_arguments(parser)
@@ -63,8 +72,12 @@ def show_value(value: Any, ty: Type) -> str:
 
 def run(args: argparse.Namespace) -> int:
     ws = load(args)
-    expr = check_expression(args, ws)
-    ctx_types = dict(expr.context)
+    info = open_def(args, ws)
+    if info is not None:
+        term, ty, ctx_types = info.body, info.type, dict(info.context)
+    else:
+        expr = check_expression(args, ws)
+        term, ty, ctx_types = expr.term, expr.type, dict(expr.context)
     env = _bound_values(args, ws, ctx_types) if args.bind else {}
     missing = [n for n in ctx_types if n not in env]
     if missing:
@@ -74,11 +87,15 @@ def run(args: argparse.Namespace) -> int:
             + ", ".join(f"`{n}`" for n in missing)
             + " with --bind",
         )
-    result = evaluate(expr.term, env, ws.defs, fuel=args.fuel)
-    shown = show_value(result.value, expr.type)
+    result = evaluate(term, env, ws.defs, fuel=args.fuel)
+    shown = show_value(result.value, ty)
     if args.json:
         emit_json(
-            {"type": show_type(expr.type), "value": _json_value(result.value, shown), "peak": result.peak}
+            {
+                "type": show_type(ty),
+                "value": _json_value(result.value, shown),
+                "peak": _json_value(result.peak, show_natural(result.peak)),
+            }
         )
     else:
         print(shown)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..diagnostics import EXIT_OK
 from ..explanations import EXPLANATIONS, explanation, listing, render
-from .common import UsageError, emit_json, guarded
+from .common import UsageError, emit_json, guarded, help_examples
 from .transcripts import run_example
 
 
@@ -22,6 +22,7 @@ def add_parser(sub: Any) -> None:
         description="Explain an error code (the `kind` of an error, e.g. used-twice): what it means, "
         "a minimal program that produces it (run live), and how to fix it. With no CODE, list the "
         "codes.",
+        **help_examples("cajal explain", "cajal explain used-twice", "cajal explain size-limit --no-run"),
     )
     parser.add_argument("code", nargs="?", metavar="CODE", help="an error code, e.g. used-twice")
     parser.add_argument(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import EXIT_OK, CajalError, ErrorKind
-from .common import UsageError, guarded
+from .common import UsageError, add_quiet_argument, guarded, help_examples
 
 
 def add_parser(sub: Any) -> None:
@@ -25,6 +25,11 @@ def add_parser(sub: Any) -> None:
         help="draw the figures (compiled matrices, neurons, networks, rules, a derivation)",
         description="Draw every figure as PDF and PNG, with DIR/index.md listing each one with its "
         "caption and the program it comes from.",
+        **help_examples(
+            "cajal figures --list",
+            "cajal figures --out paper_figures --results experiment_results",
+            "cajal figures --out /tmp/figures --only heatmap_not --quiet",
+        ),
     )
     parser.add_argument("--out", default="paper_figures", metavar="DIR", help="output directory "
                         "(default %(default)s)")
@@ -33,6 +38,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
     parser.add_argument("--results", metavar="DIR",
                         help="experiment results directory, for the experiment figures")
+    add_quiet_argument(parser, "no progress lines on stderr")
     parser.set_defaults(run=guarded(run))
 
 
@@ -55,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if results is not None and not results.is_dir():
         raise CajalError(ErrorKind.IO, f"--results `{os.fsdecode(results)}` is not a folder")
     try:
-        generate(Path(args.out), only=args.only, results_dir=results, log=sys.stderr, ws=ws)
+        log = None if args.quiet else sys.stderr
+        generate(Path(args.out), only=args.only, results_dir=results, log=log, ws=ws)
     except ValueError as exc:
         raise UsageError(str(exc), prog="cajal figures") from None
     return EXIT_OK

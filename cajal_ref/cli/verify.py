@@ -18,8 +18,10 @@ from .common import (
     add_files_arguments,
     add_nat_bound_argument,
     add_opaque_dim_argument,
+    add_quiet_argument,
     emit_json,
     guarded,
+    help_examples,
     load,
     opaque_dims,
     positive,
@@ -37,6 +39,12 @@ def add_parser(sub: Any) -> None:
         description="Check that each def's compiled map agrees with the direct semantics: over every "
         "tuple of basis inputs when all inputs are first-order (complete at that K), over sampled "
         "values for higher-order inputs. With no FILE, verify the prelude.",
+        **help_examples(
+            "cajal verify --def mult -K 4",
+            "cajal verify --def not --def compose --json",
+            "cajal verify cajal_ref/examples/iterate.cj -K 3 --opaque-dim Img=2 --samples 2",
+            "cajal verify -q -K 3               # print only the defs that disagree",
+        ),
     )
     add_files_arguments(parser)
     parser.add_argument(
@@ -56,6 +64,7 @@ def add_parser(sub: Any) -> None:
         help="sampled values per higher-order input (default %(default)s)",
     )
     add_opaque_dim_argument(parser, f" (default {DEFAULT_OPAQUE_DIM})")
+    add_quiet_argument(parser, "print only the defs that disagree or could not be checked")
     parser.set_defaults(run=guarded(run))
 
 
@@ -87,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         emit_json({"nat_bound": args.nat_bound, "defs": [r.to_json() for r in reports]})
     else:
         for report in reports:
-            print(report_text(report))
+            if not (args.quiet and report.agree):
+                print(report_text(report))
     return EXIT_OK if all(r.agree for r in reports) else EXIT_PROGRAM_ERROR
 
 
