@@ -67,6 +67,11 @@ def _digits(value: int) -> str:
     return "".join(reversed(chunks))
 
 
+def show_natural(value: int) -> str:
+    """Decimal digits of a natural number of any size (never hits Python's int/str digit limit)."""
+    return _digits(value)
+
+
 def _is_atom(t: Term) -> bool:
     return isinstance(t, (Var, BoolLit, Zero, Numeral, Iter))
 
