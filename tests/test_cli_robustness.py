@@ -99,6 +99,17 @@ def test_internal_errors_and_interrupts_are_json(
     assert code == exit_code and out == "" and ("internal error" in err or "interrupted" in err)
 
 
+def test_running_out_of_memory_is_a_clean_size_limit_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cajal_ref.cli import check as check_command
+
+    def out_of_memory(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(check_command, "load_workspace", out_of_memory)
+    error = json_failure(["check", "--json"], 1)
+    assert error["kind"] == "size-limit" and "out of memory" in error["message"]
+
+
 def test_non_utf8_file_name_gives_valid_utf8_json(tmp_path: Path) -> None:
     name = os.fsencode(tmp_path) + b"/caf\xe9.cj"
     out = subprocess.run(

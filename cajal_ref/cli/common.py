@@ -251,6 +251,13 @@ def guarded(handler: Handler) -> Handler:
         except RecursionError:
             too_deep = CajalError(ErrorKind.TOO_DEEP, "the program is nested too deeply to process")
             return report(too_deep, args)
+        except MemoryError:  # a safety net: the size guards should refuse such work before it starts
+            too_big = CajalError(
+                ErrorKind.SIZE_LIMIT,
+                "ran out of memory: the input or the work it asks for is too large for this machine "
+                "(a smaller -K, --max-entries or input keeps it in bounds)",
+            )
+            return report(too_big, args)
         return code if code is not None else EXIT_OK
 
     return run
