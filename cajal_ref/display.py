@@ -4,8 +4,9 @@ Plain text for `print` and IPython's pretty printer, LaTeX (MathJax-compatible: 
 mathpartir, so a notebook renders it) and HTML for Jupyter. Each object's
 `_repr_*_` method calls one function here, so the renderings live in one place and
 the data classes stay small. Compiled objects are taken duck-typed (anything with
-`type`, `nat_bound`, `printed` and `axis_labels()`), so this module does not depend
-on the compiler's layout; it needs no optional dependency.
+`type`, `nat_bound`, `printed` and `axis_labels()`), so this module sits below the
+compiler and the checker: it imports only the printer at load time (derivations'
+renderers are imported when used), and no optional dependency.
 """
 
 from __future__ import annotations
@@ -13,22 +14,17 @@ from __future__ import annotations
 import html
 import itertools
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .checker import Derivation
-from .derivation_view import (
-    DeriveResult,
-    from_derivation,
-    latex_context,
-    latex_term,
-    latex_type,
-    render_proof_tree,
-)
-from .derivation_view import Node as DerivationNode
 from .printer import show_term
 from .syntax import Arrow, Term, Type, show_type
+
+if TYPE_CHECKING:
+    from .checker import Derivation
+    from .derivation_view import DeriveResult
+    from .derivation_view import Node as DerivationNode
 
 MAX_TABLE_CELLS = 4096
 """Beyond this many entries a tensor is summarised by its shape instead of tabulated."""
@@ -67,10 +63,14 @@ def pre(text: str) -> str:
 
 
 def term_latex(t: Term) -> str:
+    from .derivation_view import latex_term
+
     return f"${latex_term(t)}$"
 
 
 def type_latex(t: Type) -> str:
+    from .derivation_view import latex_type
+
     return f"${latex_type(t)}$"
 
 
@@ -88,6 +88,9 @@ def type_html(t: Type) -> str:
 
 
 def _as_node(d: Derivation | DerivationNode | DeriveResult) -> DerivationNode:
+    from .checker import Derivation
+    from .derivation_view import DeriveResult, from_derivation
+
     if isinstance(d, DeriveResult):
         return d.root
     if isinstance(d, Derivation):
@@ -97,11 +100,15 @@ def _as_node(d: Derivation | DerivationNode | DeriveResult) -> DerivationNode:
 
 def derivation_text(d: Derivation | DerivationNode | DeriveResult) -> str:
     """A Gentzen-style text tree (premises above the bar, rule name at its right)."""
+    from .derivation_view import render_proof_tree
+
     return render_proof_tree(_as_node(d))
 
 
 def derivation_latex(d: Derivation | DerivationNode | DeriveResult) -> str:
     r"""Nested `\dfrac`s: the proof tree in the subset of LaTeX that MathJax renders."""
+    from .derivation_view import latex_context, latex_term, latex_type
+
     node = _as_node(d)
     done: dict[int, str] = {}
     stack: list[tuple[DerivationNode, bool]] = [(node, False)]

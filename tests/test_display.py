@@ -95,3 +95,13 @@ def test_network_shows_the_recurrent_neuron() -> None:
     assert repr(net).startswith("<Network Nat -o Bool: ")
     assert net._repr_html_().startswith("<pre>")
     assert net._repr_latex_().startswith("$$")
+
+
+def test_the_compilers_own_result_renders_too() -> None:
+    compiled = cj.compile("and", K=1).compiled
+    assert repr(compiled) == "<Compiled Bool -o Bool -o Bool at K=1: 4×2 tensor>"
+    text = str(compiled).splitlines()
+    # and: column true is the matrix of `and true` = identity, flattened (1,0,0,1); column false: (0,0,1,1)
+    assert text[0] == "compiled Bool -o Bool -o Bool at K = 1: 4×2 tensor"
+    assert [line.split()[-2:] for line in text[-4:]] == [["1", "0"], ["0", "0"], ["0", "1"], ["1", "1"]]
+    assert "<table>" in compiled._repr_html_() and compiled._repr_latex_().startswith("$$")

@@ -169,6 +169,29 @@ class Compiled:
     bound: tuple[str, ...] = ()
     opaque_dims: dict[str, int] = field(default_factory=dict)
 
+    # print and notebook renderings: cajal_ref.display (imported on use)
+    def __repr__(self) -> str:
+        shape = "×".join(str(n) for n in self.printed_shape)
+        return f"<Compiled {show_type(self.type)} at K={self.nat_bound}: {shape} tensor>"
+
+    def __str__(self) -> str:
+        from ..display import compiled_text
+
+        return compiled_text(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text("..." if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from ..display import compiled_html
+
+        return compiled_html(self)
+
+    def _repr_latex_(self) -> str:
+        from ..display import compiled_latex
+
+        return compiled_latex(self)
+
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.tensor.shape)
