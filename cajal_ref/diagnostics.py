@@ -8,6 +8,7 @@ JSON, and exits with `EXIT_PROGRAM_ERROR`. Nothing else may escape to the user.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -130,6 +131,24 @@ class CajalError(Exception):
         }
 
 
+def setting(variable: str, default: int) -> int:
+    """A positive integer limit read from the environment variable `variable`, else `default`.
+
+    Resource limits (source size, numeral digits) are raised this way, so that every
+    command and the Python API honour the same setting; a bad value is a clear error.
+    """
+    text = os.environ.get(variable)
+    if text is None or not text.strip():
+        return default
+    digits = text.strip().replace("_", "")
+    if not digits or len(digits) > 30 or any(not "0" <= c <= "9" for c in digits) or int(digits) < 1:
+        raise CajalError(
+            ErrorKind.BAD_BINDING,
+            f"the environment variable {variable} must be a positive integer, got {text!r}",
+        )
+    return int(digits)
+
+
 def _located(span: Span | None, file: str | None, severity: str, message: str) -> str:
     if span is not None:
         return f"{span.file}:{span.line}:{span.col}: {severity}: {message}"
@@ -138,8 +157,16 @@ def _located(span: Span | None, file: str | None, severity: str, message: str) -
     return f"{severity}: {message}"
 
 
+EXCERPT_WIDTH = 160
+"""Longest source excerpt shown under an error; a longer line is cut to a window around the caret."""
+
+
 def _excerpt(span: Span | None) -> list[str]:
-    """The source line of the span and a caret line under it (first line only)."""
+    """The source line of the span and a caret line under it (first line only).
+
+    A line longer than EXCERPT_WIDTH (a 4,000-digit numeral, a minified file) is shown
+    as a window around the span, marked with `…`, so an error is never megabytes long.
+    """
     if span is None or not span.source.text:
         return []
     line, col = span.line, span.col
@@ -147,8 +174,16 @@ def _excerpt(span: Span | None) -> list[str]:
     end_line, end_col = span.end_position
     width = (end_col - col) if end_line == line else len(text) - col + 1
     width = max(1, width)
+    start = col - 1
+    if len(text) > EXCERPT_WIDTH:
+        begin = max(0, min(start - EXCERPT_WIDTH // 4, len(text) - EXCERPT_WIDTH))
+        head = "…" if begin > 0 else ""
+        tail = "…" if begin + EXCERPT_WIDTH < len(text) else ""
+        text = head + text[begin : begin + EXCERPT_WIDTH] + tail
+        start = start - begin + len(head)
+        width = max(1, min(width, EXCERPT_WIDTH + len(head) - start))
     # keep tabs so the carets line up under the same columns as the source line
-    pad = "".join(ch if ch == "\t" else " " for ch in text[: col - 1])
+    pad = "".join(ch if ch == "\t" else " " for ch in text[:start])
     return [text, pad + "^" * width]
 
 

@@ -4,17 +4,24 @@ This is the front end's driver, shared by the CLI and the library API: it turns
 paths and text into parsed, type-checked definitions (`checker.DefInfo`) and
 expressions (`CheckedExpr`). Reading failures — a missing file, a directory,
 bytes that are not UTF-8 — become `CajalError`s naming the file and position.
+
+A source is read with a bounded read (at most `max_source_bytes()` + 1 bytes), so a
+huge or endless file (`/dev/zero`) is refused at once instead of filling memory, and
+only regular files are read: a FIFO or a device is refused without opening it for a
+blocking read.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from .checker import DefInfo, Program, Typing, check_module, check_term, unknown_type_message
-from .diagnostics import CajalError, ErrorKind, Related
+from .diagnostics import CajalError, ErrorKind, Related, setting
 from .parser import parse_context, parse_module, parse_term
 from .syntax import Arrow, Def, Module, Opaque, Source, Span, Term, Type, Var, free_vars, subterms
 
@@ -44,17 +51,73 @@ def example_path(name: str) -> Path:
     return Path(str(resources.files("cajal_ref").joinpath("examples", name)))
 
 
-def read_source(path: str | Path) -> Source:
-    """Read a UTF-8 source file; every failure is a CajalError naming the file."""
-    name = str(path)
+DEFAULT_MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""Largest source file read (4 MiB); raise it with the environment variable CAJAL_MAX_SOURCE_BYTES."""
+
+
+def max_source_bytes() -> int:
+    """The source size limit in force: CAJAL_MAX_SOURCE_BYTES, or DEFAULT_MAX_SOURCE_BYTES."""
+    return setting("CAJAL_MAX_SOURCE_BYTES", DEFAULT_MAX_SOURCE_BYTES)
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "it is a directory"),
+    (stat.S_ISFIFO, "it is a FIFO (named pipe), not a regular file"),
+    (stat.S_ISSOCK, "it is a socket, not a regular file"),
+    (stat.S_ISCHR, "it is a character device, not a regular file"),
+    (stat.S_ISBLK, "it is a block device, not a regular file"),
+)
+
+
+def _read_bounded(path: str | Path, name: str, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file; larger files and non-regular files are refused."""
+
+    def refuse(why: str) -> CajalError:
+        return CajalError(ErrorKind.IO, f"cannot read `{name}`: {why}", file=name)
+
     try:
-        data = Path(path).read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the kind is checked before reading
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise CajalError(ErrorKind.IO, f"cannot read `{name}`: no such file", file=name) from None
+        raise refuse("no such file") from None
     except IsADirectoryError:
-        raise CajalError(ErrorKind.IO, f"cannot read `{name}`: it is a directory", file=name) from None
+        raise refuse("it is a directory") from None
     except OSError as exc:
-        raise CajalError(ErrorKind.IO, f"cannot read `{name}`: {exc.strerror or exc}", file=name) from None
+        raise refuse(str(exc.strerror or exc)) from None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        mode = os.fstat(fd).st_mode
+        for kind, why in _FILE_KINDS:
+            if kind(mode):
+                raise refuse(why)
+        if not stat.S_ISREG(mode):
+            raise refuse("it is not a regular file")
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise refuse(str(exc.strerror or exc)) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise refuse(
+            f"the file is larger than the source size limit of {limit:,} bytes "
+            "(raise it with the environment variable CAJAL_MAX_SOURCE_BYTES)"
+        )
+    return b"".join(chunks)
+
+
+def read_source(path: str | Path, *, max_bytes: int | None = None) -> Source:
+    """Read a UTF-8 source file of at most `max_bytes` (default: `max_source_bytes()`).
+
+    Every failure is a CajalError naming the file.
+    """
+    name = str(path)
+    data = _read_bounded(path, name, max_source_bytes() if max_bytes is None else max_bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

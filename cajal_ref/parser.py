@@ -15,10 +15,11 @@ parser recursion), so every later recursive pass over a parsed term stays in bou
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from .diagnostics import CajalError, ErrorKind, Related, suggest
+from .diagnostics import CajalError, ErrorKind, Related, setting, suggest
 from .syntax import (
     MAX_NESTING,
     App,
@@ -57,11 +58,20 @@ KEYWORDS = frozenset(
 _UNICODE_TOKENS = {"λ": "fun", "𝟚": "Bool", "ℕ": "Nat", "⊸": "-o", "⇒": "=>"}
 """Unicode spellings, mapped to the token kind of their ASCII equivalent."""
 
+_LINE_END = re.compile(r"[\r\n]")
 _SINGLE_CHAR_TOKENS = frozenset("(){}|:,.")
 _WHITESPACE = frozenset(" \t\r\n\f\v")
 
-MAX_NUMERAL_DIGITS = 100_000
-"""Longest numeral accepted; converting longer digit strings would cost quadratic time."""
+MAX_NUMERAL_DIGITS = 4_000
+"""Longest numeral accepted by default (below Python's int/str digit limit of 4,300, so every
+printer copes); raise it with the environment variable CAJAL_MAX_NUMERAL_DIGITS. Longer digit
+strings are still converted in chunks (`digits_to_int`), whatever Python's own limit."""
+
+
+def max_numeral_digits() -> int:
+    """The numeral digit limit in force: CAJAL_MAX_NUMERAL_DIGITS, or MAX_NUMERAL_DIGITS."""
+    return setting("CAJAL_MAX_NUMERAL_DIGITS", MAX_NUMERAL_DIGITS)
+
 
 _DIGIT_CHUNK = 500
 """Digits converted per step: below Python's smallest int-to-str digit limit (640)."""
@@ -134,6 +144,7 @@ def _lex(source: Source) -> list[Token]:
     n = len(text)
     tokens: list[Token] = []
     i = 0
+    max_digits = max_numeral_digits()
 
     def error(start: int, end: int, message: str) -> list[Token]:
         err = CajalError(ErrorKind.SYNTAX, message, Span(source, start, end))
@@ -145,8 +156,8 @@ def _lex(source: Source) -> list[Token]:
             if text[i] in _WHITESPACE:
                 i += 1
             elif text.startswith("--", i):
-                newline = text.find("\n", i)
-                i = n if newline < 0 else newline
+                match = _LINE_END.search(text, i)  # a comment ends at \n, \r\n or a lone \r
+                i = n if match is None else match.start()
             else:
                 break
         if i >= n:
@@ -173,11 +184,12 @@ def _lex(source: Source) -> list[Token]:
                     f"immediately followed by `{text[i]}` (names start with a letter or `_`; "
                     "put a space after a numeral)",
                 )
-            if i - start > MAX_NUMERAL_DIGITS:
+            if i - start > max_digits:
                 return error(
                     start,
                     i,
-                    f"numeral has {i - start} digits; at most {MAX_NUMERAL_DIGITS} are accepted",
+                    f"numeral has {i - start:,} digits; at most {max_digits:,} are accepted "
+                    "(raise the limit with the environment variable CAJAL_MAX_NUMERAL_DIGITS)",
                 )
             tokens.append(Token("num", text[start:i], start, i, value=digits_to_int(text[start:i])))
         elif ch in _UNICODE_TOKENS:

@@ -9,6 +9,7 @@ numeral of 100000 costs one node, not a recursion 100000 deep.
 from __future__ import annotations
 
 import bisect
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ from typing import Any, Union
 # ---------------------------------------------------------------------------
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
     """A named source text (a file, the prelude, or an `-e` expression)."""
@@ -28,10 +32,11 @@ class Source:
     text: str
 
     def line_starts(self) -> list[int]:
+        """Offsets where lines begin: a line ends at "\r\n", "\n" or a lone "\r" (old Mac files)."""
         starts: list[int] | None = self.__dict__.get("_line_starts")
         if starts is None:
             starts = [0]
-            starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+            starts.extend(m.end() for m in _LINE_END.finditer(self.text))
             object.__setattr__(self, "_line_starts", starts)
         return starts
 
@@ -45,7 +50,8 @@ class Source:
         starts = self.line_starts()
         begin = starts[line - 1]
         end = starts[line] - 1 if line < len(starts) else len(self.text)
-        return self.text[begin:end].rstrip("\r")
+        text = self.text[begin:end]
+        return text[:-1] if text.endswith("\r") else text  # the \r of a \r\n
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ against the tree, not against each other's output.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -133,7 +134,8 @@ def test_parentheses_only_where_needed_or_helpful() -> None:
     assert show_term(Lam("x", BOOL, App(f, x))) == "fun x : Bool => f x"
 
 
-def test_huge_numeral_prints_all_its_digits() -> None:
+def test_huge_numeral_prints_all_its_digits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAJAL_MAX_NUMERAL_DIGITS", "20000")  # past the default limit (docs/limits.md)
     value = 10**12345 + 7
     text = show_term(Numeral(value))
     assert len(text) == 12346

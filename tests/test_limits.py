@@ -1,0 +1,164 @@
+"""Resource limits of the core (issue 12): source size, non-regular files, numeral digits, line ends.
+
+Each test is the regression test of one item; expectations are worked out by hand.
+docs/limits.md lists every limit, its default and the setting that raises it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from cajal_ref.diagnostics import EXCERPT_WIDTH, CajalError, ErrorKind
+from cajal_ref.loader import DEFAULT_MAX_SOURCE_BYTES, load_workspace, read_source
+from cajal_ref.parser import MAX_NUMERAL_DIGITS, parse_module, parse_term
+from cajal_ref.syntax import Numeral, Source
+from tests.cli_helpers import cajal
+
+# ---------------------------------------------------------------------------
+# Source size and file kinds
+# ---------------------------------------------------------------------------
+
+
+def test_a_source_over_the_size_limit_is_refused_and_one_at_the_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.cj"
+    path.write_text("-- " + "x" * 97)  # exactly 100 bytes
+    assert len(read_source(path, max_bytes=100).text) == 100
+    with pytest.raises(CajalError) as info:
+        read_source(path, max_bytes=99)
+    err = info.value
+    assert err.kind is ErrorKind.IO and err.file == str(path)
+    assert "larger than the source size limit of 99 bytes" in err.message
+    assert "CAJAL_MAX_SOURCE_BYTES" in err.message
+
+
+def test_the_source_size_limit_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "defs.cj"
+    path.write_text("def t : Bool = true\n")  # 20 bytes
+    monkeypatch.setenv("CAJAL_MAX_SOURCE_BYTES", "19")
+    code, _, err = cajal("check", str(path))
+    assert code == 1 and f"{path}: error: cannot read" in err and "19 bytes" in err
+    monkeypatch.setenv("CAJAL_MAX_SOURCE_BYTES", "20")
+    assert cajal("check", str(path))[:2] == (0, "t : Bool\n")
+    monkeypatch.setenv("CAJAL_MAX_SOURCE_BYTES", "lots")
+    code, _, err = cajal("check", str(path))
+    assert code == 1 and "CAJAL_MAX_SOURCE_BYTES must be a positive integer, got 'lots'" in err
+
+
+def test_the_default_size_limit_is_a_few_mebibytes() -> None:
+    assert 1 << 20 <= DEFAULT_MAX_SOURCE_BYTES <= 16 << 20
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_without_reading_it() -> None:
+    # before: read_bytes() of /dev/zero grew without bound (23.7 GB in 10 s)
+    with pytest.raises(CajalError) as info:
+        read_source("/dev/zero")
+    assert info.value.file == "/dev/zero" and "not a regular file" in info.value.message
+    code, _, err = cajal("check", "/dev/zero")
+    assert code == 1 and err.startswith("/dev/zero: error: cannot read `/dev/zero`")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_instead_of_blocking(tmp_path: Path) -> None:
+    # before: opening a FIFO with no writer blocked forever
+    fifo = tmp_path / "pipe.cj"
+    os.mkfifo(fifo)
+    code, _, err = cajal("check", str(fifo))
+    assert code == 1 and "it is a FIFO" in err and err.startswith(f"{fifo}: error:")
+
+
+def test_a_directory_and_a_missing_file_are_named(tmp_path: Path) -> None:
+    assert "it is a directory" in cajal("check", str(tmp_path))[2]
+    assert "no such file" in cajal("check", str(tmp_path / "nope.cj"))[2]
+
+
+def test_bytes_that_are_not_utf8_are_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.cj"
+    path.write_bytes(b"def t : Bool =\n  tr\xe9e\n")
+    with pytest.raises(CajalError) as info:
+        read_source(path)
+    err = info.value
+    assert (err.file, err.line, err.col) == (str(path), 2, 5)
+    assert "byte 0xe9 at offset 19" in err.message
+
+
+# ---------------------------------------------------------------------------
+# Numerals
+# ---------------------------------------------------------------------------
+
+
+def test_a_numeral_past_the_digit_limit_is_a_located_error() -> None:
+    # before: 4,301 digits crashed `eval` with Python's int/str digit limit (exit 70)
+    assert MAX_NUMERAL_DIGITS < 4300  # every printer (str, json) copes with the default
+    parse_term(Source("<expr>", "9" * MAX_NUMERAL_DIGITS))
+    with pytest.raises(CajalError) as info:
+        parse_term(Source("<expr>", "succ " + "1" * (MAX_NUMERAL_DIGITS + 1)))
+    err = info.value
+    assert err.kind is ErrorKind.SYNTAX and (err.line, err.col) == (1, 6)
+    assert f"numeral has {MAX_NUMERAL_DIGITS + 1:,} digits" in err.message
+    code, _, out = cajal("eval", "-e", "1" * 4301)
+    assert code == 1 and out.startswith("<expr>:1:1: error: numeral has 4,301 digits")
+
+
+def test_the_rendered_error_of_a_long_line_is_a_window_around_the_caret() -> None:
+    text = "succ " * 100 + "@ " + "zero " * 100
+    with pytest.raises(CajalError) as info:
+        parse_term(Source("<expr>", text))
+    assert info.value.col == 501
+    lines = info.value.render().splitlines()
+    shown, carets = lines[1], lines[2]
+    assert len(shown) <= EXCERPT_WIDTH + 2 and shown.startswith("…") and shown.endswith("…")
+    assert carets.strip() == "^" and shown[carets.index("^")] == "@"
+
+
+def test_past_python_s_digit_limit_values_still_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAJAL_MAX_NUMERAL_DIGITS", "5000")
+    nines = "9" * 4500
+    assert parse_term(Source("<expr>", nines)) == Numeral(10**4500 - 1)
+    expected = "1" + "0" * 4500  # succ (10^4500 - 1)
+    assert cajal("eval", "-e", f"succ {nines}")[:2] == (0, expected + "\n")
+    code, out, _ = cajal("eval", "--json", "-e", f"succ {nines}")
+    assert code == 0 and json.loads(out)["value"] == expected  # too long for a JSON number
+    assert sys.get_int_max_str_digits() in (0, 4300)  # the process-wide limit was not touched
+
+
+# ---------------------------------------------------------------------------
+# Line ends
+# ---------------------------------------------------------------------------
+
+
+def test_cr_lf_and_lone_cr_all_end_a_line() -> None:
+    source = Source("f.cj", "ab\rcd\r\nef\ngh\r\rij")
+    assert [source.position(source.text.index(w)) for w in ("ab", "cd", "ef", "gh", "ij")] == [
+        (1, 1),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (6, 1),
+    ]
+    assert [source.line_text(n) for n in range(1, 7)] == ["ab", "cd", "ef", "gh", "", "ij"]
+
+
+def test_a_cr_only_file_has_its_lines_and_comments_end_at_cr() -> None:
+    # before: the whole file was line 1, and a `--` comment ran to the end of the file
+    text = "-- a comment\rdef t : Bool = true\rdef u : Bool = y\r"
+    with pytest.raises(CajalError) as info:
+        parse_and_check(text)
+    err = info.value
+    assert (err.line, err.col) == (3, 16)
+    assert err.render().splitlines()[1:3] == ["def u : Bool = y", " " * 15 + "^"]
+
+
+def parse_and_check(text: str) -> None:
+    ws = load_workspace()
+    ws.add_source(Source("cr.cj", text))
+
+
+def test_a_comment_before_a_cr_does_not_swallow_the_next_def() -> None:
+    module = parse_module(Source("cr.cj", "-- one\rdef t : Bool = true\r-- two\r\ndef u : Bool = t"))
+    assert [getattr(d, "name", None) for d in module.decls] == ["t", "u"]
