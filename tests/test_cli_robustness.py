@@ -350,3 +350,13 @@ def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
     code, out, err = cajal("check", "--quiet", str(bad))
     assert code == 1 and out == "" and "used twice" in err
     assert cajal("verify", "-q", "-K", "2", "--def", "not") == (0, "", "")
+
+
+def test_cli_page_sessions_are_real_output() -> None:
+    from cajal_ref.cli.transcripts import run_command, transcript_steps
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+    steps = transcript_steps(page.read_text(encoding="utf-8"))
+    assert len(steps) >= 5
+    for step in steps:
+        assert run_command(step.command) == step.expected, f"docs/cli.md:{step.line}: {step.command}"

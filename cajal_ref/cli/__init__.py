@@ -79,7 +79,8 @@ def _wants_json(argv: Sequence[str]) -> bool:
 
 def _usage_error(err: UsageError, json_mode: bool) -> int:
     if json_mode:
-        emit_json(failure_json("usage", err.message, EXIT_USAGE, usage=err.usage.strip() or None))
+        usage = " ".join(err.usage.split()) or None  # one line, whatever the terminal's width
+        emit_json(failure_json("usage", err.message, EXIT_USAGE, usage=usage))
     else:
         usage = err.usage.rstrip()
         print((usage + "\n" if usage else "") + f"{err.prog}: error: {err.message}", file=sys.stderr)
