@@ -67,3 +67,25 @@ def test_lazy_public_names_still_resolve() -> None:
     assert callable(cajal_ref.compile_term) and cajal_ref.dim(cajal_ref.BOOL, 3) == 2
     assert isinstance(cajal_ref.__version__, str)
     assert set(cajal_ref.__all__) <= set(dir(cajal_ref)) | set(cajal_ref._LAZY) | {"__version__"}
+
+
+def test_only_the_entry_points_import_the_cli() -> None:
+    """The CLI is the top layer: explanations, figures, verification... never import it."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "cajal_ref"
+    allowed = {package / "demo.py", package / "__main__.py"}
+    offenders = []
+    for path in package.rglob("*.py"):
+        if path in allowed or (package / "cli") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                names = [alias.name for alias in node.names]
+                if module == "cli" or module.endswith(".cli") or ".cli." in f".{module}." or "cli" in names:
+                    offenders.append(f"{path.relative_to(package)}:{node.lineno}")
+            elif isinstance(node, ast.Import) and any(a.name.startswith("cajal_ref.cli") for a in node.names):
+                offenders.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert offenders == []
