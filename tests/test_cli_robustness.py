@@ -360,3 +360,15 @@ def test_cli_page_sessions_are_real_output() -> None:
     assert len(steps) >= 5
     for step in steps:
         assert run_command(step.command) == step.expected, f"docs/cli.md:{step.line}: {step.command}"
+
+
+def test_entries_past_pythons_digit_limit_are_printed() -> None:
+    big = "9" * 4000  # 10^4000 - 1
+    argv = ["-e", "f x", "--ctx", "f : Bool -o Bool, x : Bool"]
+    argv += [f"--bind=f=[[{big}, 0], [0, 1]]", f"--bind=x=[{big}, 0]"]
+    code, out, err = cajal("compile", *argv, "--json")
+    assert code == 0, err
+    # (10^4000 - 1)^2 = 10^8000 - 2·10^4000 + 1
+    assert json.loads(out)["entries"] == ["9" * 3999 + "8" + "0" * 3999 + "1", "0"]
+    code, out, err = cajal("compile", *argv)
+    assert code == 0 and "9" * 3999 + "8" + "0" * 3999 + "1" in out, err

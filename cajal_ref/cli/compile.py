@@ -22,6 +22,7 @@ from typing import Any
 from ..compiler import DEFAULT_MAX_ENTRIES, Compiled, compile_term, symbols_for
 from ..diagnostics import CajalError, ErrorKind
 from ..loader import Workspace
+from ..printer import show_natural
 from ..spaces import DEFAULT_NAT_BOUND, check_nat_bound
 from ..syntax import Term, Type, show_type
 from .bindings import is_list, parse_bind_list, split_bindings
@@ -138,17 +139,26 @@ def _compile_closed_value(
 # ---------------------------------------------------------------------------
 
 
+def _integer_text(n: int) -> str:
+    """Decimal digits of an integer of any size (str() stops at Python's 4,300-digit limit)."""
+    return ("-" if n < 0 else "") + show_natural(abs(n))
+
+
 def entry_text(x: Any) -> str:
     """An exact entry as text: `3`, `-3/2`, or sympy's str of an expression."""
+    if isinstance(x, int):
+        return _integer_text(x)
+    if isinstance(x, Fraction):
+        return _integer_text(x.numerator) + (f"/{show_natural(x.denominator)}" if x.denominator != 1 else "")
     return str(x)
 
 
 def entry_latex(x: Any) -> str:
     if isinstance(x, int):
-        return str(x)
+        return _integer_text(x)
     if isinstance(x, Fraction):
         sign = "-" if x < 0 else ""
-        return f"{sign}\\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        return f"{sign}\\frac{{{show_natural(abs(x.numerator))}}}{{{show_natural(x.denominator)}}}"
     import sympy
 
     return str(sympy.latex(x))
