@@ -372,3 +372,12 @@ def test_entries_past_pythons_digit_limit_are_printed() -> None:
     assert json.loads(out)["entries"] == ["9" * 3999 + "8" + "0" * 3999 + "1", "0"]
     code, out, err = cajal("compile", *argv)
     assert code == 0 and "9" * 3999 + "8" + "0" * 3999 + "1" in out, err
+
+
+def test_the_bind_digit_limit_can_be_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    big = "7" * (MAX_BIND_DIGITS + 200)
+    bind_error("compile", *BOOL_X, "--bind", f"x=[{big}, 0]")
+    monkeypatch.setenv("CAJAL_MAX_BIND_DIGITS", str(MAX_BIND_DIGITS + 200))
+    code, out, err = cajal("compile", *BOOL_X, "--bind", f'x=[{big}, "-1/{big}"]', "--json")
+    assert code == 0, err
+    assert json.loads(out)["entries"] == [big, f"-1/{big}"]

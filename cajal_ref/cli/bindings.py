@@ -6,7 +6,8 @@ quoted rationals or decimals (`"3/2"`, `"0.25"`), each read exactly. The list is
 here rather than by `json.loads` so that every refusal points at the offending
 character, and so that no input can make the reading slow: a number has at most
 `MAX_BIND_DIGITS` digits, counting the zeros its exponent adds (`1e100000000` is
-refused at once instead of being expanded), and lists nest at most two deep (a
+refused at once instead of being expanded; CAJAL_MAX_BIND_DIGITS raises the limit), and
+lists nest at most two deep (a
 binding is a vector or a matrix). `compile` takes any such list; `eval` takes one
 only where the direct semantics has a value for it (a basis vector, or a matrix whose
 columns are basis vectors).
@@ -20,11 +21,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NoReturn
 
-from ..diagnostics import CajalError, ErrorKind
+from ..diagnostics import CajalError, ErrorKind, setting
+from ..parser import digits_to_int
 from ..syntax import Arrow, BoolT, NatT, Source, Span, Type, show_type
 
 MAX_BIND_DIGITS = 4300
-"""Digits of one number in a --bind list, counting the zeros an exponent adds (Python's int/str limit)."""
+"""Digits of one number in a --bind list by default, counting the zeros an exponent adds; raise it
+with the environment variable CAJAL_MAX_BIND_DIGITS."""
+
+
+def max_bind_digits() -> int:
+    """The limit in force: CAJAL_MAX_BIND_DIGITS, or MAX_BIND_DIGITS."""
+    return setting("CAJAL_MAX_BIND_DIGITS", MAX_BIND_DIGITS)
 
 MAX_BIND_DEPTH = 2
 """A --bind list is a vector or a matrix."""
@@ -70,6 +78,7 @@ class _Reader:
         self.text = text
         self.source = Source(f"<bind {name}>", text)
         self.pos = 0
+        self.limit = max_bind_digits()
 
     def fail(self, message: str, start: int, end: int | None = None) -> NoReturn:
         end = start + 1 if end is None else end
@@ -157,12 +166,12 @@ class _Reader:
         whole, frac, exp = match.group(1), match.group(2) or "", match.group(3)
         end = start + len(match.group(0))
         digits = len(whole.lstrip("0") or "0") + len(frac)
-        if exp is not None and len(exp.lstrip("+-").lstrip("0")) > len(str(MAX_BIND_DIGITS)):
+        if exp is not None and len(exp.lstrip("+-").lstrip("0")) > len(str(self.limit)):
             self.too_long(match.group(0), start, end)
         exponent = int(exp) if exp is not None else 0
-        if digits + abs(exponent) > MAX_BIND_DIGITS:
+        if digits + abs(exponent) > self.limit:
             self.too_long(match.group(0), start, end)
-        mantissa = int(whole + frac)
+        mantissa = digits_to_int(whole + frac)
         scale = exponent - len(frac)
         value = Fraction(mantissa * 10**scale) if scale >= 0 else Fraction(mantissa, 10**-scale)
         if match.group(0).startswith("-"):
@@ -172,8 +181,8 @@ class _Reader:
     def too_long(self, token: str, start: int, end: int) -> NoReturn:
         shown = token if len(token) <= 24 else token[:12] + "…" + token[-8:]
         self.fail(
-            f"`{shown}` is too large: a number here has at most {MAX_BIND_DIGITS:,} digits, "
-            "counting the zeros its exponent adds",
+            f"`{shown}` is too large: a number here has at most {self.limit:,} digits, "
+            "counting the zeros its exponent adds (raise it with CAJAL_MAX_BIND_DIGITS)",
             start,
             end,
         )
@@ -192,11 +201,12 @@ class _Reader:
         if ratio is None:
             self.fail(f"`{inner}` is not an exact number ({_ACCEPTED})", start, self.pos)
         num, den = ratio.group(1), ratio.group(2)
-        if max(len(num.lstrip("+-")), len(den)) > MAX_BIND_DIGITS:
+        if max(len(num.lstrip("+-")), len(den)) > self.limit:
             self.too_long(inner.strip(), start, self.pos)
-        if int(den) == 0:
+        numerator, denominator = digits_to_int(num.lstrip("+-")), digits_to_int(den)
+        if denominator == 0:
             self.fail(f"`{inner.strip()}` divides by zero", start, self.pos)
-        value = Fraction(int(num), int(den))
+        value = Fraction(-numerator if num.startswith("-") else numerator, denominator)
         return _Node(int(value) if value.denominator == 1 else value, Span(self.source, start, self.pos))
 
 
