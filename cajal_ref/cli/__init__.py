@@ -50,7 +50,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with a known `command`, only that subcommand's module is imported."""
+    """The parser; with a known `command`, only that subcommand's module is imported (none for
+    `--version`, which needs none)."""
     parser = Parser(
         prog="cajal",
         description="Cajal(-o, 2, N): a linear language compiled to linear and recurrent neurons.",
@@ -60,7 +61,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    names = (command,) if command in COMMANDS else COMMANDS
+    names = (command,) if command in COMMANDS else () if command == "--version" else COMMANDS
     for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         module.add_parser(sub)
