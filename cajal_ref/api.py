@@ -317,7 +317,7 @@ def trace(
 ) -> Trace:
     """Watch a closed program run: reduction steps, and each `iter` beside its recurrent neuron.
 
-    K defaults to the direct evaluation's peak. The result prints as text and has
+    K defaults to the direct evaluation's peak (at most 20). The result prints as text and has
     `render_latex`/`trace_json` renderings in `cajal_ref.tracing`.
     """
     return trace_expression(_ws(workspace), program, nat_bound=K, max_steps=max_steps)

@@ -50,6 +50,12 @@ from .syntax import (
 DEFAULT_MAX_STEPS = 2_000
 """Reduction steps shown before the trace stops (the program terminates; the page would not)."""
 
+DEFAULT_MAX_NAT_BOUND = 20
+"""The default K is the evaluation's peak, but at most this (past it the neuron visibly truncates)."""
+
+MAX_NAT_BOUND = 1_000
+"""Largest K a trace accepts: each iteration's table has K + 1 rows."""
+
 MAX_ITERATIONS = 50
 """Iterations shown with their neuron (each is one exact compilation)."""
 
@@ -256,19 +262,14 @@ def _iteration(
     neuron = next(n for n in compiled.structure.walk() if isinstance(n, RecurrentNeuron))
     states = [list(s.exact().reshape(-1)) for s in neuron.states]
     coefficients = list(neuron.coefficients.exact().reshape(-1))
+    # the interpreter's iterates: d_0 = base, d_(i+1) = (fun y : A => step) d_i
+    step_fn = evaluate(Lam(redex.step_var, state_type, redex.step), {}, defs, fuel=fuel).value
+    direct = evaluate(redex.base, {}, defs, fuel=fuel).value
     rows: list[IterRow] = []
     for i in range(nat_bound + 1):  # the neuron's states; a count past K has coefficient vector 0
-        instance = Iter(Numeral(i), redex.base, redex.step_var, redex.step)
-        direct = evaluate(instance, {}, defs, fuel=fuel).value
-        rows.append(
-            IterRow(
-                i,
-                coefficients[i],
-                states[i],
-                direct,
-                _encoded(direct, state_type, nat_bound),
-            )
-        )
+        rows.append(IterRow(i, coefficients[i], states[i], direct, _encoded(direct, state_type, nat_bound)))
+        if i < nat_bound:
+            direct = step_fn(direct)
     output = list(compiled.tensor.reshape(-1))
     final = evaluate(redex, {}, defs, fuel=fuel).value
     return IterTrace(
@@ -296,11 +297,17 @@ def trace_term(
     """Reduce a closed, well-typed term step by step and trace every `iter` it fires.
 
     `state_types(iter_term)` gives an iteration's state type (the checker's); K
-    defaults to the direct evaluation's peak (at least 1), the smallest bound at
-    which the compiled program is exact (T2).
+    defaults to the direct evaluation's peak (at least 1, at most
+    DEFAULT_MAX_NAT_BOUND), the smallest bound at which the compiled program is exact (T2).
     """
+    if nat_bound is not None and not 0 <= nat_bound <= MAX_NAT_BOUND:
+        raise CajalError(
+            ErrorKind.BAD_BINDING,
+            f"trace shows one row per basis vector of Nat: K must be at most {MAX_NAT_BOUND}, "
+            f"got {nat_bound}",
+        )
     result = evaluate(term, {}, defs, fuel=fuel)
-    k = nat_bound if nat_bound is not None else max(1, result.peak)
+    k = nat_bound if nat_bound is not None else min(max(1, result.peak), DEFAULT_MAX_NAT_BOUND)
     trace = Trace(term, k, value=result.value, peak=result.peak)
     stepper = _Stepper(defs)
     current = term
@@ -379,7 +386,8 @@ def _direct_text(value: Any) -> str:
 
 
 def render_text(trace: Trace, *, steps: bool = True) -> str:
-    lines = [f"trace of {show_term(trace.term)}   (K = {trace.nat_bound}, peak {trace.peak})", ""]
+    capped = " > K: the neuron truncates; pass -K to raise K" if trace.peak > trace.nat_bound else ""
+    lines = [f"trace of {show_term(trace.term)}   (K = {trace.nat_bound}, peak {trace.peak}{capped})", ""]
     if steps:
         lines.append("direct evaluation (call-by-value reduction):")
         width = len(str(len(trace.steps)))

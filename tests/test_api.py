@@ -160,3 +160,10 @@ def test_draw_returns_figures() -> None:
         assert isinstance(cj.draw("not", kind=kind, K=1), Figure)
     with pytest.raises(ValueError):
         cj.draw("not", kind="sketch")
+
+
+def test_trace_is_part_of_the_top_level_api() -> None:
+    from cajal_ref import api
+
+    assert cj.trace is api.trace
+    assert cj.trace("not true").value is False

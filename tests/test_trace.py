@@ -150,3 +150,17 @@ def test_version_flag_and_python_dash_m() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.strip() == "6"
+
+
+def test_large_counts_stay_small() -> None:
+    # the default K is the peak but at most 20: the neuron then visibly truncates
+    t = trace("is_even 100000", max_steps=3)
+    assert t.nat_bound == 20 and t.value is True
+    [it] = t.iterations
+    assert it.count == 100000 and len(it.rows) == 21
+    assert it.output == [0, 0]  # n = e_100000 does not exist at K = 20
+    assert all(r.state == r.encoded for r in it.rows)
+    with pytest.raises(cj.CajalError):
+        trace("not true", K=5000)
+    code, _, err = cajal("trace", "-e", "not true", "-K", "5000")
+    assert code == 2 and "K ≤ 1000" in err

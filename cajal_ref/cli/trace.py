@@ -12,8 +12,15 @@ import sys
 from typing import Any
 
 from ..diagnostics import EXIT_OK
-from ..tracing import DEFAULT_MAX_STEPS, render_latex, render_text, trace_expression, trace_json
-from .common import add_files_arguments, emit_json, guarded, load, non_negative, positive
+from ..tracing import (
+    DEFAULT_MAX_STEPS,
+    MAX_NAT_BOUND,
+    render_latex,
+    render_text,
+    trace_expression,
+    trace_json,
+)
+from .common import UsageError, add_files_arguments, emit_json, guarded, load, non_negative, positive
 
 EXAMPLES = """examples:
   cajal trace -e 'is_even 3'
@@ -40,7 +47,8 @@ def add_parser(sub: Any) -> None:
         type=non_negative,
         default=None,
         metavar="K",
-        help="Nat has basis e_0..e_K (default: the evaluation's peak, the smallest exact bound)",
+        help="Nat has basis e_0..e_K, K ≤ 1000 (default: the evaluation's peak, the smallest exact bound, "
+        "at most 20)",
     )
     parser.add_argument("--latex", action="store_true", help="print a LaTeX fragment (amsmath)")
     parser.add_argument("--no-steps", action="store_true", help="show only the iterations, not every step")
@@ -55,6 +63,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.nat_bound is not None and args.nat_bound > MAX_NAT_BOUND:
+        message = f"argument -K/--nat-bound: trace shows K + 1 rows, K ≤ {MAX_NAT_BOUND}"
+        raise UsageError(message, prog="cajal trace")
     ws = load(args)
     trace = trace_expression(ws, args.expr, nat_bound=args.nat_bound, max_steps=args.max_steps)
     if args.json:
