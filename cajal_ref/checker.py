@@ -18,6 +18,7 @@ value only when every value is a basis vector.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -653,7 +654,7 @@ def check_term(
     locates context variables for error messages; `defining` names the def whose body
     this is, to explain a self-reference. Raises CajalError on any type error.
     """
-    scope_defs = dict(defs) if defs is not None else {}
+    scope_defs: Mapping[str, DefInfo] = defs if defs is not None else {}
     spans = dict(ctx_spans) if ctx_spans is not None else {}
     context = tuple(ctx)
     frozen_types = frozenset(types)
@@ -673,6 +674,11 @@ def check_term(
         return derivation
 
     result, bindings = run(False)
+    # The lazy derivation re-checks the term later: it keeps only the defs the term names,
+    # never a copy of the whole scope (one per def would make memory quadratic in the defs).
+    with deep_recursion():
+        named = free_vars(term)
+    scope_defs = {n: scope_defs[n] for n in named if n in scope_defs}
     weights = tuple(b.name for b in bindings if b in result.step_uses)
     return Typing(result.type, weights, derive)
 
@@ -764,7 +770,7 @@ def _check_def(
     decl: Def,
     frees: Mapping[str, tuple[Type, Span]],
     program: Program,
-    new_defs: Mapping[str, DefInfo],
+    new_defs: dict[str, DefInfo],
     types: Set[str],
     strict_iter: bool,
 ) -> DefInfo:
@@ -790,7 +796,7 @@ def _check_def(
         mentioned = free_vars(decl.body)
     context = tuple((n, t) for n, (t, _) in frees.items() if n in mentioned)
     spans = {n: frees[n][1] for n, _ in context}
-    scope: dict[str, DefInfo] = {**program.defs, **new_defs}
+    scope = ChainMap(new_defs, program.defs)  # a view: no copy of the earlier defs per def
     typing = check_term(
         decl.body, context, scope, types=types, strict_iter=strict_iter, ctx_spans=spans, defining=name
     )
