@@ -14,6 +14,7 @@ finer control; nothing here evaluates anything itself.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,9 +155,11 @@ def compile(
 
 @dataclass(frozen=True, eq=False)
 class Network:
-    """The compiled network (the compiler's structure), displayed as a tree of neurons."""
+    """The compiled network (the compiler's structure): a tree of neurons, or a drawing in Jupyter."""
 
     root: NeuronNode
+    compiled: Compiled | None = None
+    title: str = ""
 
     def __str__(self) -> str:
         return display.network_text(self.root)
@@ -167,8 +170,22 @@ class Network:
     def _repr_pretty_(self, p: display.PrettyPrinter, cycle: bool) -> None:
         display.pretty_text(p, cycle, str(self))
 
+    def svg(self) -> str | None:
+        """The box-and-arrow drawing of `cajal figures` as SVG text; None without matplotlib."""
+        if self.compiled is None:
+            return None
+        try:
+            from .figures.network import network_figure
+        except ImportError:
+            return None
+        buffer = io.StringIO()
+        network_figure(self.title, self.compiled).savefig(buffer, format="svg")
+        return buffer.getvalue()
+
     def _repr_html_(self) -> str:
-        return display.network_html(self.root)
+        """Jupyter: the drawing when matplotlib is installed (extra `figures`), else the tree."""
+        drawing = self.svg()
+        return drawing if drawing is not None else display.network_html(self.root)
 
     def _repr_latex_(self) -> str:
         return display.network_latex(self.root)
@@ -206,7 +223,7 @@ class CompiledProgram:
 
     @property
     def network(self) -> Network:
-        return Network(self.compiled.structure)
+        return Network(self.compiled.structure, self.compiled, show_term(self.term))
 
     @property
     def term(self) -> Term:

@@ -93,8 +93,18 @@ def test_network_shows_the_recurrent_neuron() -> None:
     assert any(line.strip().endswith("count n: input n : Nat") for line in lines)
     assert any("base: constant true : Bool" in line for line in lines)
     assert repr(net).startswith("<Network Nat -o Bool: ")
-    assert net._repr_html_().startswith("<pre>")
     assert net._repr_latex_().startswith("$$")
+
+
+def test_network_draws_itself_in_jupyter_when_matplotlib_is_there() -> None:
+    net = cj.compile("is_even", K=2).network
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert net._repr_html_().startswith("<pre>")
+        return
+    page = net._repr_html_()
+    assert "<svg" in page and 'id="neuron:recurrent' in page
 
 
 def test_the_compilers_own_result_renders_too() -> None:
