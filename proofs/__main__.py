@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-k", type=int, default=None, help="check K = 0 … MAX_K (default 6)")
     parser.add_argument(
-        "--only", default=None, help="run only checks whose theorem or rule is this (e.g. Iter, T3)"
+        "--only",
+        default=None,
+        help="run only checks whose theorem or rule is this (e.g. Iter, T3; 'coq': only the Coq proof)",
+    )
+    parser.add_argument(
+        "--skip-coq", action="store_true", help="do not run coqc on the mechanized proof (proofs/coq/)"
     )
     args = parser.parse_args(argv)
 
@@ -46,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             nested_k3=min(bounds.nested_k3, args.max_k),
         )
     only = args.only
+    if only == "coq":
+        return _coq()
 
     print(
         "Machine checks of the metatheory (proofs/metatheory.md §7): generic symbolic inputs, sympy, "
@@ -65,7 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(o.instances for o in outcomes)
     verdict = "all proved" if not failed and not gaps and outcomes else "FAILED"
     print(f"{len(outcomes)} checks, {total} instances, {len(failed)} failed, {elapsed:.1f}s: {verdict}")
-    return 0 if verdict == "all proved" else 1
+    coq = 0 if only or args.skip_coq else _coq()
+    return 0 if verdict == "all proved" and coq == 0 else 1
+
+
+def _coq() -> int:
+    """Check the mechanized proof with coqc and the Python compiler against it (proofs/coq_check.py)."""
+    from .coq_check import run_coq
+
+    print("Mechanized proof (proofs/coq/, metatheory.md §9): coqc, Print Assumptions, cross-check cases.")
+    outcome = run_coq(report=lambda line: print(line, flush=True))
+    print("Coq: " + ("all proved, all cases agree" if outcome.ok else "FAILED"))
+    return 0 if outcome.ok else 1
 
 
 if __name__ == "__main__":

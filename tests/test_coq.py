@@ -1,0 +1,115 @@
+"""The mechanized proof (proofs/coq/) and its tie to the Python compiler.
+
+The development must check with coqc and depend on no axiom and no admitted lemma; the
+committed `Print Assumptions` record must say so and match a fresh run; and a case emitted
+from the Python compiler must pass exactly when its tensor is the verified compiler's.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cajal_ref.loader import load_workspace  # noqa: E402
+from cajal_ref.syntax import (  # noqa: E402
+    BOOL,
+    NAT,
+    App,
+    Arrow,
+    BoolLit,
+    If,
+    Iter,
+    Lam,
+    Let,
+    Numeral,
+    Succ,
+    Var,
+)
+from proofs import coq_cases, coq_check  # noqa: E402
+
+THEOREMS = ("T1_total", "T1_closed", "T3_linear", "T2_relation", "T2_closed", "T2_closed_ground")
+
+
+def test_sources_hold_no_admitted_lemma_and_no_axiom() -> None:
+    for name in coq_check.theory_files():
+        text = (coq_check.COQ_DIR / name).read_text(encoding="utf-8")
+        code = re.sub(r"\(\*.*?\*\)", "", text, flags=re.DOTALL)
+        for word in ("Admitted", "admit", "Axiom", "Parameter", "Hypothesis", "Conjecture", "Abort"):
+            assert not re.search(rf"\b{word}\b", code), f"{name} contains {word}"
+
+
+def test_committed_assumptions_list_no_axiom_for_each_theorem() -> None:
+    record = coq_check.ASSUMPTIONS.read_text(encoding="utf-8")
+    assert record.count(coq_check.CLOSED) == len(THEOREMS)
+    assert "Axioms:" not in record
+    for name in THEOREMS:
+        assert re.search(rf"^{name}\n", record, flags=re.MULTILINE), name
+
+
+def test_terms_are_emitted_with_de_bruijn_indices() -> None:
+    defs = dict(load_workspace().defs)
+    not_body = Lam("x", BOOL, If(Var("x"), BoolLit(False), BoolLit(True)))
+    assert coq_cases.coq_term(not_body, [], defs) == "(Lam TBool (If (Var 0) Fls Tru))"
+    add = Lam("m", NAT, Lam("n", NAT, Iter(Var("m"), Var("n"), "y", Succ(Var("y")))))
+    assert coq_cases.coq_term(add, [], defs) == "(Lam TNat (Lam TNat (Iter (Var 1) (Var 0) (Succ (Var 0)))))"
+    # let is the application of a fun; numerals are succ towers
+    let = Let("x", Numeral(2), Succ(Var("x")))
+    assert coq_cases.coq_term(let, [], defs) == "(App (Lam TNat (Succ (Var 0))) (Succ (Succ Zero)))"
+    # the last declared context variable is index 0
+    scope = [("y", BOOL), ("f", Arrow(BOOL, BOOL))]
+    assert coq_cases.coq_term(App(Var("f"), Var("y")), scope, defs) == "(App (Var 1) (Var 0))"
+    # a def is inlined as its closed body
+    assert coq_cases.coq_term(Var("not"), [], defs) == "(Lam TBool (If (Var 0) Fls Tru))"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if shutil.which("coqc") is None:
+        pytest.fail(coq_check.INSTALL_HINT)
+    folder = tmp_path_factory.mktemp("coq")
+    outcome, printed = coq_check.build(folder)
+    assert outcome.ok, "\n".join(outcome.lines)
+    return folder, printed
+
+
+def test_the_development_checks_and_its_assumptions_match_the_record(built: tuple[Path, str]) -> None:
+    _, printed = built
+    assert printed == coq_check.ASSUMPTIONS.read_text(encoding="utf-8")
+    assert printed.count(coq_check.CLOSED) == len(THEOREMS)
+
+
+def _check_cases(folder: Path, cases: list[coq_cases.Case]) -> bool:
+    defs = dict(load_workspace().defs)
+    body = "".join(c.coq(i, defs) for i, c in enumerate(cases, start=1))
+    (folder / "Probe.v").write_text(coq_cases.HEADER + body, encoding="utf-8")
+    return coq_check.coqc(folder, "Probe.v").returncode == 0
+
+
+def test_cases_pass_exactly_when_the_tensor_is_the_verified_compilers(built: tuple[Path, str]) -> None:
+    folder, _ = built
+    defs = dict(load_workspace().defs)
+    rng = random.Random(0)
+    open_term = App(Var("f"), If(Var("b"), Var("n"), Succ(Var("n"))))
+    context = (("b", BOOL), ("f", Arrow(NAT, NAT)), ("n", NAT))
+    cases = [
+        coq_cases.make_case("def add", Var("add"), (), 2, defs, rng),
+        coq_cases.make_case("def is_even", Var("is_even"), (), 3, defs, rng),
+        coq_cases.make_case("open", open_term, context, 1, defs, rng),
+    ]
+    assert all(c is not None for c in cases)
+    good = [c for c in cases if c is not None]
+    assert _check_cases(folder, good)
+    # one wrong entry, anywhere, is caught
+    for case in good:
+        output = list(case.output)
+        output[-1] += 1
+        wrong = coq_cases.Case(case.label, case.k, case.context, case.term, case.inputs, tuple(output))
+        assert not _check_cases(folder, [wrong]), case.label
