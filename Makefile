@@ -35,6 +35,7 @@ pytest: $(ALL)
 	$(VENV)/bin/pytest
 
 proofs: $(ALL)
+	@command -v coqc >/dev/null 2>&1 || { echo "coqc not found: the mechanized proof (proofs/coq/) needs Coq >= 8.16; on Debian/Ubuntu: sudo apt-get install -y coq"; exit 1; }
 	$(PY) -m proofs
 
 test: lint typecheck pytest proofs

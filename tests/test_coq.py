@@ -31,6 +31,7 @@ from cajal_ref.syntax import (  # noqa: E402
     Let,
     Numeral,
     Succ,
+    Type,
     Var,
 )
 from proofs import coq_cases, coq_check  # noqa: E402
@@ -64,7 +65,7 @@ def test_terms_are_emitted_with_de_bruijn_indices() -> None:
     let = Let("x", Numeral(2), Succ(Var("x")))
     assert coq_cases.coq_term(let, [], defs) == "(App (Lam TNat (Succ (Var 0))) (Succ (Succ Zero)))"
     # the last declared context variable is index 0
-    scope = [("y", BOOL), ("f", Arrow(BOOL, BOOL))]
+    scope: list[tuple[str, Type]] = [("y", BOOL), ("f", Arrow(BOOL, BOOL))]
     assert coq_cases.coq_term(App(Var("f"), Var("y")), scope, defs) == "(App (Var 1) (Var 0))"
     # a def is inlined as its closed body
     assert coq_cases.coq_term(Var("not"), [], defs) == "(Lam TBool (If (Var 0) Fls Tru))"
