@@ -94,6 +94,10 @@ class DeriveResult:
     def __str__(self) -> str:
         return render_text(self, style="tree").rstrip("\n")
 
+    def __repr__(self) -> str:
+        state = "complete" if self.error is None else f"broken: {self.error.kind.value}"
+        return f"<DeriveResult {judgement_text(self.root)} ({state})>"
+
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text("..." if cycle else str(self))
 

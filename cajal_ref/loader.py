@@ -161,6 +161,10 @@ class Workspace:
     def defs(self) -> dict[str, DefInfo]:
         return self.program.defs
 
+    def __repr__(self) -> str:
+        strict = ", strict" if self.strict_iter else ""
+        return f"<Workspace: {len(self.program.types)} types, {len(self.defs)} defs{strict}>"
+
     def add_source(self, source: Source, *, lenient: bool = False) -> list[DefInfo]:
         """Parse and check one source. `lenient`: strict-mode failures are deferred (prelude)."""
         module = parse_module(source)

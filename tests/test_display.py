@@ -115,3 +115,10 @@ def test_the_compilers_own_result_renders_too() -> None:
     assert text[0] == "compiled Bool -o Bool -o Bool at K = 1: 4×2 tensor"
     assert [line.split()[-2:] for line in text[-4:]] == [["1", "0"], ["0", "0"], ["0", "1"], ["1", "1"]]
     assert "<table>" in compiled._repr_html_() and compiled._repr_latex_().startswith("$$")
+
+
+def test_workspaces_and_derivation_results_have_short_reprs() -> None:
+    assert repr(cj.derive("not true")) == "<DeriveResult · ⊢ not true : Bool (complete)>"
+    assert repr(cj.derive("fun x : Bool => true")).endswith("(broken: unused-variable)>")
+    ws = cj.load(source="type Img\ndef id_img : Img -o Img = fun x : Img => x")
+    assert repr(ws) == f"<Workspace: 1 types, {len(cj.prelude().defs) + 1} defs>"
