@@ -248,7 +248,7 @@ _PORTS = {
     "ShiftNeuron": ("arg",),
     "LinearNeuron": ("cond", "then", "else"),
     "Application": ("fn", "arg"),
-    "RecurrentNeuron": ("count n", "base", "step S"),
+    "RecurrentNeuron": ("count n", "base", "step"),
     "DefNeuron": ("body",),
 }
 
