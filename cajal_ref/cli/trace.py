@@ -3,6 +3,12 @@
 The direct evaluation as call-by-value reduction steps, then, for every `iter` the
 reduction fires, the recurrent neuron the compiler builds for it (states hᵢ and
 coefficients nᵢ) next to the direct semantics' iterates dᵢ, encoded (`cajal_ref.tracing`).
+
+--json prints one object: `expr`, `K`, `peak`, `value` (bool, int, or "<function>"),
+`steps` [{`rule`, `term`}], `truncated`, and `iterations` [{`step`, `term`, `type`,
+`count`, `basis` (labels), `rows` [{`i`, `coefficient`, `state`, `direct`, `encoded`,
+`agrees`}], `output`, `direct`, `encoded`, `agrees`}]; vectors are lists of exact entries
+(ints, or strings for fractions), `agrees` is null where nothing is compared.
 """
 
 from __future__ import annotations
