@@ -1,9 +1,11 @@
-"""Bindings: a user's exact value for a context variable, and sympy symbols for one."""
+"""Bindings: a user's exact value for a context variable, sympy symbols for one, and the
+evaluator's environment entries (a variable as an axis, or bound to a value)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -97,4 +99,31 @@ def symbolic_bindings(
     """Bindings of sympy symbols (see `symbols_for`) for the named context variables (default: all)."""
     wanted = set(names) if names is not None else None
     return {n: symbols_for(n, t, nat_bound, opaque_dims) for n, t in ctx if wanted is None or n in wanted}
+
+
+@dataclass(frozen=True, eq=False)
+class _Axis:
+    """A variable that is an axis of the tensor being built."""
+
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, eq=False)
+class _Bound:
+    """A variable bound to a value: a user's binding, or the basis vector e_index of `type`
+    (a recurrent binder compiled per basis vector)."""
+
+    tensor: Tensor
+    index: int | None = None
+    type: Type | None = None
+    transient: bool = False
+    """A state of an `iter` fed to its step: nodes that depend on it are not memoised."""
+
+
+_Binding = _Axis | _Bound
+
+
+def _basis_index(binding: _Binding) -> int | None:
+    return binding.index if isinstance(binding, _Bound) else None
 

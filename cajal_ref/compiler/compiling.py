@@ -19,8 +19,8 @@ from ..diagnostics import CajalError, ErrorKind
 from ..spaces import DEFAULT_NAT_BOUND, OpaqueDims, check_nat_bound
 from ..syntax import Term, Type, deep_recursion, show_type
 from . import primitives as P
-from .bindings import _binding_array
-from .evaluation import _Axis, _Binding, _Bound, _Compiler
+from .bindings import _Axis, _Binding, _binding_array, _Bound
+from .evaluation import _Compiler
 from .ir import Defs, NeuronProgram
 from .lowering import term_to_neurons
 from .network import Compiled

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from ..diagnostics import CajalError, ErrorKind
 from ..spaces import OpaqueDims, basis_vector, dim
 from ..syntax import Arrow, BoolT, Type, show_type
 from . import primitives as P
+from .bindings import _Axis, _basis_index, _Binding, _Bound
 from .ir import (
     Abstract,
     Apply,
@@ -48,34 +49,23 @@ from .network import (
     InputNeuron,
     LinearNeuron,
     NeuronNode,
-    RecurrentNeuron,
     ShiftNeuron,
 )
-from .tensors import _INT64_SAFE, Tensor, _matmul_first, _max_bound, _merge_axes, _obj
-
-
-@dataclass(frozen=True, eq=False)
-class _Axis:
-    """A variable that is an axis of the tensor being built."""
-
-    name: str
-    type: Type
-
-
-@dataclass(frozen=True, eq=False)
-class _Bound:
-    """A variable bound to a value: a user's binding, or the basis vector e_index of `type`
-    (a recurrent binder compiled per basis vector)."""
-
-    tensor: Tensor
-    index: int | None = None
-    type: Type | None = None
-
-
-_Binding = _Axis | _Bound
+from .recurrence import recurrent
+from .tensors import (
+    _INT64_SAFE,
+    Tensor,
+    _max_bound,
+    _merge_axes,
+    exact_product,
+    max_row_nonzeros,
+    sparse_first,
+)
 
 
 class _Compiler:
+    """The exact evaluator of one compilation: memo, caches, the size guard, one method per node."""
+
     def __init__(self, nat_bound: int, opaque_dims: OpaqueDims, max_entries: int) -> None:
         self.k = nat_bound
         self.opaque_dims = opaque_dims
@@ -85,6 +75,8 @@ class _Compiler:
         self.basis: dict[tuple[Type, int], _Bound] = {}
         self.axes: dict[tuple[str, Type], _Axis] = {}
         self.dims: dict[Type, int] = {}
+        self._shift: npt.NDArray[Any] | None = None
+        self.serial = 0
 
     # -- sizes ------------------------------------------------------------
 
@@ -126,6 +118,8 @@ class _Compiler:
 
     def run(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
         """Evaluate a node, memoised on the bindings of its free variables."""
+        if any(isinstance(b, _Bound) and b.transient for b in (env[v] for v in node.free)):
+            return self.build(node, env)  # depends on a state: evaluated once per state anyway
         key = (id(node), tuple(id(env[v]) for v in node.free))
         found = self.memo.get(key)
         if found is not None:
@@ -189,7 +183,7 @@ class _Compiler:
             case Apply():
                 return self.apply(node, env)
             case Recurrent():
-                return self.recurrent(node, env)
+                return recurrent(self, node, env)
             case DefRef():
                 return self.def_ref(node)
         raise AssertionError(f"unknown node {node!r}")
@@ -214,13 +208,19 @@ class _Compiler:
 
     def shift(self, node: Shift, env: dict[str, _Binding]) -> NeuronNode:
         arg = self.run(node.arg, env)
-        self.guard((self.k + 1, self.k + 1), node, (), "the shift matrix of `succ`")
-        matrix = P.shift_matrix(self.k)
+        matrix = self.shift_matrix(node)
         a = arg.value.array
-        if not self.fits(self.k + 1, int(np.abs(matrix).max(initial=0)), arg.value.maxabs()):
-            a = _obj(a)
-        array = _matmul_first(matrix, a)
+        terms = max_row_nonzeros(matrix)
+        bound = int(np.abs(matrix).max(initial=0))
+        array = exact_product(sparse_first, (matrix, a), terms, (bound, arg.value.maxabs()), 0)
         return ShiftNeuron(node, Tensor(array, arg.value.axes), arg, matrix)
+
+    def shift_matrix(self, node: Node) -> npt.NDArray[Any]:
+        """Sh at K, from the primitive, once per compilation."""
+        if self._shift is None:
+            self.guard((self.k + 1, self.k + 1), node, (), "the shift matrix of `succ`")
+            self._shift = P.shift_matrix(self.k)
+        return self._shift
 
     def mix(self, node: Mix, env: dict[str, _Binding]) -> NeuronNode:
         cond = self.run(node.cond, env)
@@ -234,10 +234,9 @@ class _Compiler:
         self.guard((*shape, *cond.value.shape[1:]), node, (*branch_axes, *cond.value.axes))
         t_arr = self.align(then.value, branch_axes)
         e_arr = self.align(else_.value, branch_axes)
-        c_arr = cond.value.array
-        if not self.fits(2, cond.value.maxabs(), _max_bound(then.value.maxabs(), else_.value.maxabs())):
-            c_arr, t_arr, e_arr = _obj(c_arr), _obj(t_arr), _obj(e_arr)
-        array = P.mix(c_arr, t_arr, e_arr)
+        bounds = (cond.value.maxabs(), _max_bound(then.value.maxabs(), else_.value.maxabs()))
+        work = 2 * t_arr.size * math.prod(cond.value.shape[1:])
+        array = exact_product(P.mix, (cond.value.array, t_arr, e_arr), 2, bounds, work)
         return LinearNeuron(node, Tensor(array, (*branch_axes, *cond.value.axes)), cond, then, else_)
 
     def abstract(self, node: Abstract, env: dict[str, _Binding]) -> Abstraction:
@@ -289,52 +288,13 @@ class _Compiler:
         axes = (*fn.value.axes, *arg.value.axes)
         self.guard((self.dim(node.type), *fn.value.shape[1:], *arg.value.shape[1:]), node, axes)
         f, a = fn.value.array, arg.value.array
-        if not self.fits(dom, fn.value.maxabs(), arg.value.maxabs()):
-            f, a = _obj(f), _obj(a)
-        array = P.apply_matrix(f, a, dom)
+        work = f.size * math.prod(arg.value.shape[1:])
+
+        def apply(f: npt.NDArray[Any], a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.asarray(P.apply_matrix(f, a, dom))
+
+        array = exact_product(apply, (f, a), dom, (fn.value.maxabs(), arg.value.maxabs()), work)
         return Application(node, Tensor(array, axes), fn, arg)
-
-    def recurrent(self, node: Recurrent, env: dict[str, _Binding]) -> NeuronNode:
-        count = self.run(node.count, env)
-        base = self.run(node.base, env)
-        step = self.run(node.step, env)
-        assert isinstance(step, Abstraction)
-        if step.value.axes:  # impossible for a checked term: every variable of a step is bound
-            names = ", ".join(step.value.names)
-            raise CajalError(
-                ErrorKind.UNBOUND_WEIGHT,
-                f"the step of this `iter` depends on {names}, which must be bound to values",
-                node.span,
-            )
-        self.disjoint(node, base.value.axes, count.value.axes)
-        d = self.dim(node.type)
-        matrix = Tensor(P.unflatten_function(step.value.array, d), (), step.value._maxabs)
-        state_shape = base.value.shape
-        self.guard(state_shape, node, base.value.axes)
-        self.guard((self.k + 1, *state_shape), node, base.value.axes, "the states of the `iter`")
-        self.guard((*state_shape, *count.value.shape[1:]), node, (*base.value.axes, *count.value.axes))
-
-        known: dict[int, Tensor] = {id(base.value.array): base.value}
-
-        def step_once(h: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            state = known.get(id(h)) or Tensor(h, base.value.axes)
-            s_arr = matrix.array
-            if not self.fits(d, matrix.maxabs(), state.maxabs()):
-                s_arr, h = _obj(s_arr), _obj(h)
-            out = Tensor(_matmul_first(s_arr, h), base.value.axes)
-            known[id(out.array)] = out
-            return out.array
-
-        states = P.unroll_states(step_once, base.value.array, self.k)
-        state_tensors = tuple(known.get(id(s)) or Tensor(s, base.value.axes) for s in states)
-        bounds = [t.maxabs() for t in state_tensors]
-        c_arr = count.value.array
-        if None in bounds or not self.fits(len(states), max(b or 0 for b in bounds), count.value.maxabs()):
-            states = [_obj(s) for s in states]
-            c_arr = _obj(c_arr)
-        array = P.recurrent_sum(states, c_arr)
-        value = Tensor(array, (*base.value.axes, *count.value.axes))
-        return RecurrentNeuron(node, value, count, base, step, matrix, state_tensors, count.value)
 
     def def_ref(self, node: DefRef) -> NeuronNode:
         body = self.defs.get(id(node.body))
@@ -383,9 +343,3 @@ class _Compiler:
                 f"variable `{name}` is used twice (the compiler needs a linearly typed term)",
                 node.span,
             )
-
-
-
-def _basis_index(binding: _Binding) -> int | None:
-    return binding.index if isinstance(binding, _Bound) else None
-

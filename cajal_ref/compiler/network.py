@@ -6,7 +6,7 @@ node keeps its neuron-program node (`ir`) and its exact `Tensor`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,19 +124,49 @@ class Application(NeuronNode):
 class RecurrentNeuron(NeuronNode):
     """`iter`: h₀ = base, hᵢ₊₁ = S·hᵢ, output Σᵢ nᵢ·hᵢ for i = 0 … K.
 
-    `step_matrix` is S (dim A × dim A, exact), `states[i]` is Sⁱ·base (with the
-    base's axes), `coefficients` is n (the count's value, with its axes).
+    S is never built where the step is linear in its variable (SPEC §9): hᵢ₊₁ is the
+    step run on hᵢ. `computed_states` are the states the output needed (up to the
+    count's last nonzero coefficient); `states` continues them to K on demand, and
+    `step` / `step_matrix` build S's network and matrix on demand (for figures), so a
+    walk over the network never materialises them. `step_network` is what was built:
+    S's columns (a ground step variable used in a nested step) or the step's network
+    at h₀.
     """
 
     count: NeuronNode
     base: NeuronNode
-    step: Abstraction
-    step_matrix: Tensor
-    states: tuple[Tensor, ...]
+    step_network: NeuronNode | None
+    computed_states: tuple[Tensor, ...]
     coefficients: Tensor
+    next_state: Callable[[Tensor], Tensor] = field(repr=False)
+    build_step: Callable[[], Abstraction] = field(repr=False)
+    _step: Abstraction | None = field(default=None, repr=False)
+
+    @property
+    def step(self) -> Abstraction:
+        """The step's network as a matrix of basis images (built on first use)."""
+        if self._step is None:
+            self._step = self.build_step()
+        return self._step
+
+    @property
+    def step_matrix(self) -> Tensor:
+        """S (dim A × dim A, exact), built on first use."""
+        d = self.base.value.shape[0]
+        array = self.step.value.array
+        return Tensor(array.reshape(array.shape[0] // d, d), (), self.step.value._maxabs)
+
+    @property
+    def states(self) -> tuple[Tensor, ...]:
+        """Sⁱ·base for i = 0 … K (with the base's axes), continued from the computed ones."""
+        k = self.coefficients.shape[0] - 1
+        states = list(self.computed_states)
+        while len(states) <= k:
+            states.append(self.next_state(states[-1]))
+        return tuple(states)
 
     def children(self) -> tuple[NeuronNode, ...]:
-        return (self.count, self.base, self.step)
+        return (self.count, self.base) + ((self.step_network,) if self.step_network is not None else ())
 
 
 @dataclass(eq=False)

@@ -6,6 +6,7 @@ Python ints, Fractions or sympy expressions (arbitrary precision, never floats).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -124,3 +125,61 @@ def _merge_axes(*groups: Context) -> Context:
             seen.setdefault(name, t)
     return tuple(seen.items())
 
+
+
+_FLOAT_EXACT = 2**53
+"""float64 holds every integer below this exactly: a BLAS product is exact while its bound is."""
+
+_BLAS_MIN_WORK = 20_000
+"""Below this many multiply-adds, converting to float64 and back costs more than it saves."""
+
+
+def exact_product(
+    fn: Callable[..., npt.NDArray[Any]], arrays: Sequence[npt.NDArray[Any]], terms: int,
+    bounds: Sequence[int | None], work: int,
+) -> npt.NDArray[Any]:
+    """fn(*arrays) for a multilinear fn (sums of `terms` products of one entry of each array).
+
+    The dtype is chosen from a bound proved before the product: float64 (through BLAS) when
+    every partial sum is an integer below 2⁵³, int64 below 2⁶², object arrays of Python
+    ints otherwise (or when an array already holds Fractions or sympy values).
+    """
+    total: int | None = terms
+    for bound in bounds:
+        total = None if total is None or bound is None else total * bound
+    if total is not None and total < _FLOAT_EXACT and work >= _BLAS_MIN_WORK:
+        out = fn(*(a.astype(np.float64) for a in arrays))
+        return np.asarray(out).astype(np.int64)
+    if total is not None and total < _INT64_SAFE:
+        return fn(*arrays)
+    return fn(*(_obj(a) for a in arrays))
+
+
+def rename_axes(tensor: Tensor, names: Mapping[str, str]) -> Tensor:
+    """The same array with some axes renamed (no data moves)."""
+    axes = tuple((names.get(n, n), t) for n, t in tensor.axes)
+    return Tensor(tensor.array, axes, tensor._maxabs)
+
+
+def sparse_first(matrix: npt.NDArray[Any], array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """matrix (m, n) times array (n, *rest) along its first axis, visiting only nonzero entries.
+
+    The shift matrix of `succ` has K nonzeros among (K+1)²: applied this way `succ` costs
+    one copy of its argument, not a dense product.
+    """
+    rows, cols = np.nonzero(matrix)
+    values = matrix[rows, cols]
+    out = np.zeros((matrix.shape[0], *array.shape[1:]), dtype=np.result_type(matrix, array))
+    picked = array[cols]
+    if not np.all(values == 1):
+        picked = picked * values.reshape(-1, *([1] * (array.ndim - 1)))
+    if len(np.unique(rows)) == len(rows):
+        out[rows] = picked
+    else:
+        np.add.at(out, rows, picked)
+    return out
+
+
+def max_row_nonzeros(matrix: npt.NDArray[Any]) -> int:
+    """The most nonzero entries of any row: the number of terms in one entry of a product."""
+    return int(np.count_nonzero(matrix, axis=1).max(initial=0))

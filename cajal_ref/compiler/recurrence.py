@@ -1,0 +1,156 @@
+"""The recurrent neuron of `iter`: states h₀ = base, hᵢ₊₁ = S·hᵢ, output Σᵢ nᵢ·hᵢ.
+
+S (SPEC §5) defines a value; it is built only where it must be (SPEC §9):
+
+- where the step is linear in its variable y (always when y is not Bool/Nat, and when a
+  ground y is not a recurrent weight of a nested step), S·h is the step run with y
+  bound to h: no dim A × dim A matrix, no identity for y, and work that follows the
+  step's own operations on the state;
+- where a ground y is used inside a nested step (the map is not linear in it), S is
+  built from its ≤ K+1 columns, the step at y = e_j, and applied by products.
+
+Only the states the output needs are computed: those up to the last nonzero
+coefficient of the count (an `iter 0 { … }` runs no step at all). The primitives
+`unroll_states` and `recurrent_sum` are still the ones that unroll and sum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..diagnostics import CajalError, ErrorKind
+from . import primitives as P
+from .bindings import _Axis, _Binding, _Bound
+from .ir import Abstract, Recurrent
+from .network import Abstraction, NeuronNode, RecurrentNeuron
+from .tensors import Tensor, _matmul_first, exact_product, rename_axes
+
+if TYPE_CHECKING:
+    from .evaluation import _Compiler
+
+
+def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> NeuronNode:
+    """Evaluate `iter count { zero => base | succ y => step }` exactly."""
+    count = c.run(node.count, env)
+    base = c.run(node.base, env)
+    unbound = [v for v in node.step.free if isinstance(env[v], _Axis)]
+    if unbound:  # impossible for a checked term: every variable of a step is bound
+        raise CajalError(
+            ErrorKind.UNBOUND_WEIGHT,
+            f"the step of this `iter` depends on {', '.join(unbound)}, which must be bound to values",
+            node.span,
+        )
+    c.disjoint(node, base.value.axes, count.value.axes)
+    last = _last_nonzero(count.value.array)
+    state_shape = base.value.shape
+    c.guard((last + 1, *state_shape), node, base.value.axes, "the states of the `iter`")
+    c.guard((*state_shape, *count.value.shape[1:]), node, (*base.value.axes, *count.value.axes))
+    scope = dict(env)  # the step's bindings, kept for states and S asked for later (figures)
+
+    step_network: NeuronNode | None = None
+    next_state: Callable[[Tensor], Tensor]
+    build_step: Callable[[], Abstraction]
+    first: list[NeuronNode] = []
+    if node.step.per_basis or node.step.param not in node.step.body.free:
+        built = c.abstract(node.step, env)
+        step_network = built
+        next_state = _matrix_step(c, node, built)
+
+        def build_step() -> Abstraction:
+            return built
+
+    else:
+
+        def next_state(h: Tensor) -> Tensor:
+            network, value = run_step(c, node.step, scope, h)
+            if not first:
+                first.append(network)
+            return value
+
+        def build_step() -> Abstraction:
+            return c.abstract(node.step, dict(scope))
+
+    known: dict[int, Tensor] = {id(base.value.array): base.value}
+
+    def step_once(h: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        state = known.get(id(h)) or Tensor(h, base.value.axes)
+        # the step is linear in its state: S·0 = 0, and every later state is 0 too
+        out = Tensor(np.zeros_like(h), state.axes, 0) if state.maxabs() == 0 else next_state(state)
+        known[id(out.array)] = out
+        return out.array
+
+    arrays = P.unroll_states(step_once, base.value.array, last)
+    states = tuple(known.get(id(a)) or Tensor(a, base.value.axes) for a in arrays)
+    if step_network is None and first:
+        step_network = first[0]
+    coefficients = count.value.array[: last + 1]
+    bounds = [s.maxabs() for s in states]
+    state_bound = None if None in bounds else max(b or 0 for b in bounds)
+    work = len(states) * states[0].array.size * math.prod(count.value.shape[1:])
+
+    def total(coefficients: npt.NDArray[Any], *state_arrays: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return np.asarray(P.recurrent_sum(list(state_arrays), coefficients))
+
+    arrays_in = (coefficients, *(s.array for s in states))
+    array = exact_product(total, arrays_in, len(states), (count.value.maxabs(), state_bound), work)
+    value = Tensor(array, (*base.value.axes, *count.value.axes))
+    return RecurrentNeuron(
+        node, value, count, base, step_network, states, count.value, next_state, build_step
+    )
+
+
+def run_step(c: _Compiler, step: Abstract, env: dict[str, _Binding], h: Tensor) -> tuple[NeuronNode, Tensor]:
+    """S·h as the step run on h (the step is linear in its variable): its network and value.
+
+    h's axes are renamed for the run, so that a binder inside the step with the name of
+    one of them cannot meet it; the value comes back with h's axes, in h's order.
+    """
+    c.serial += 1
+    renames = {name: f"{name}′{c.serial}" for name in h.names}
+    state = rename_axes(h, renames)
+    saved = env.get(step.param)
+    env[step.param] = _Bound(state, None, step.param_type, transient=True)
+    try:
+        network = c.run(step.body, env)
+    finally:
+        if saved is None:
+            env.pop(step.param, None)
+        else:
+            env[step.param] = saved
+    array = c.align(network.value, state.axes)
+    if array.base is not None and not array.flags.writeable:
+        array = np.ascontiguousarray(array)  # a broadcast view (an unused state axis)
+    back = {new: old for old, new in renames.items()}
+    return network, rename_axes(Tensor(array, state.axes, network.value._maxabs), back)
+
+
+def _matrix_step(c: _Compiler, node: Recurrent, step: Abstraction) -> Callable[[Tensor], Tensor]:
+    """S·h by products with S's matrix (a ground step variable: at most K+1 columns)."""
+    if step.value.axes:  # impossible for a checked term
+        names = ", ".join(step.value.names)
+        raise CajalError(
+            ErrorKind.UNBOUND_WEIGHT,
+            f"the step of this `iter` depends on {names}, which must be bound to values",
+            node.span,
+        )
+    d = c.dim(node.type)
+    matrix = Tensor(P.unflatten_function(step.value.array, d), (), step.value._maxabs)
+
+    def next_state(h: Tensor) -> Tensor:
+        work = matrix.array.size * math.prod(h.shape[1:])
+        bounds = (matrix.maxabs(), h.maxabs())
+        return Tensor(exact_product(_matmul_first, (matrix.array, h.array), d, bounds, work), h.axes)
+
+    return next_state
+
+
+def _last_nonzero(coefficients: npt.NDArray[Any]) -> int:
+    """The last i with a nonzero coefficient nᵢ anywhere (0 if none): states past it are unused."""
+    rows = coefficients.reshape(coefficients.shape[0], -1)
+    nonzero = np.flatnonzero(np.any(rows != 0, axis=1))
+    return int(nonzero[-1]) if nonzero.size else 0
