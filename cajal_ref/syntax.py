@@ -286,23 +286,7 @@ def size(t: Term) -> int:
 
 def free_vars(t: Term) -> frozenset[str]:
     """Names occurring free in t (def references included: a name is free if unbound)."""
-    match t:
-        case Var(name):
-            return frozenset({name})
-        case BoolLit() | Zero() | Numeral():
-            return frozenset()
-        case Succ(arg):
-            return free_vars(arg)
-        case If(c, a, b):
-            return free_vars(c) | free_vars(a) | free_vars(b)
-        case Lam(x, _, body):
-            return free_vars(body) - {x}
-        case App(f, a):
-            return free_vars(f) | free_vars(a)
-        case Iter(n, b, y, s):
-            return free_vars(n) | free_vars(b) | (free_vars(s) - {y})
-        case Let(x, bound, body):
-            return free_vars(bound) | (free_vars(body) - {x})
+    return _scan_variables(t)[0]
 
 
 def step_free_vars(t: Term) -> frozenset[str]:
@@ -311,21 +295,7 @@ def step_free_vars(t: Term) -> frozenset[str]:
     These are the recurrent weights that t's binders (or its context) supply: a
     variable x bound outside t is a recurrent weight of t iff x is in this set.
     """
-    match t:
-        case Var() | BoolLit() | Zero() | Numeral():
-            return frozenset()
-        case Succ(arg):
-            return step_free_vars(arg)
-        case If(c, a, b):
-            return step_free_vars(c) | step_free_vars(a) | step_free_vars(b)
-        case Lam(x, _, body):
-            return step_free_vars(body) - {x}
-        case App(f, a):
-            return step_free_vars(f) | step_free_vars(a)
-        case Iter(n, b, y, s):
-            return step_free_vars(n) | step_free_vars(b) | (free_vars(s) - {y})
-        case Let(x, bound, body):
-            return step_free_vars(bound) | (step_free_vars(body) - {x})
+    return _scan_variables(t)[1]
 
 
 def bound_recurrent_weights(t: Term) -> list[tuple[str, Span]]:
@@ -335,18 +305,55 @@ def bound_recurrent_weights(t: Term) -> list[tuple[str, Span]]:
     `iter` in its scope (other than as that iter's own step variable), like `m` in
     `mult`. Returned with the binder's span, in pre-order.
     """
-    found: list[tuple[str, Span]] = []
-    for sub in subterms(t):
-        match sub:
-            case Lam(x, _, body) if x in step_free_vars(body):
-                found.append((x, sub.param_span))
-            case Let(x, _, body) if x in step_free_vars(body):
-                found.append((x, sub.name_span))
-            case Iter(_, _, y, step) if y in step_free_vars(step):
-                found.append((y, sub.step_var_span))
-            case _:
-                pass
-    return found
+    return _scan_variables(t)[2]
+
+
+def _scan_variables(t: Term) -> tuple[frozenset[str], frozenset[str], list[tuple[str, Span]]]:
+    """free_vars, step_free_vars and bound_recurrent_weights of t in one pass.
+
+    Iterative and bottom-up, so that a term nested as deeply as the parser allows
+    (5,000 `let`s) needs no recursion and each subterm is visited once, not once per
+    enclosing binder.
+    """
+    found: list[tuple[int, str, Span]] = []
+    results: list[tuple[frozenset[str], frozenset[str]]] = []
+    stack: list[tuple[Term, int]] = [(t, -1)]
+    visited = 0
+    empty: frozenset[str] = frozenset()
+    while stack:
+        node, order = stack.pop()
+        kids = children(node)
+        if order < 0:  # first visit (pre-order): come back after the children
+            stack.append((node, visited))
+            visited += 1
+            stack.extend((kid, -1) for kid in reversed(kids))
+            continue
+        parts = results[len(results) - len(kids) :]
+        del results[len(results) - len(kids) :]
+        match node:
+            case Var(name):
+                fv, sfv = frozenset({name}), empty
+            case Lam(x, _, _):
+                fv, sfv = parts[0]
+                if x in sfv:
+                    found.append((order, x, node.param_span))
+                fv, sfv = fv - {x}, sfv - {x}
+            case Iter(_, _, y, _):
+                (fn, sn), (fb, sb), (fs, ss) = parts
+                if y in ss:
+                    found.append((order, y, node.step_var_span))
+                fv, sfv = fn | fb | (fs - {y}), sn | sb | (fs - {y})
+            case Let(x, _, _):
+                (fb, sb), (fv, sfv) = parts
+                if x in sfv:
+                    found.append((order, x, node.name_span))
+                fv, sfv = fb | (fv - {x}), sb | (sfv - {x})
+            case _:  # literals, succ, if, application: the union of the parts
+                fv = empty.union(*(p[0] for p in parts))
+                sfv = empty.union(*(p[1] for p in parts))
+        results.append((fv, sfv))
+    found.sort(key=lambda entry: entry[0])
+    return results[0][0], results[0][1], [(name, span) for _, name, span in found]
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from cajal_ref.diagnostics import EXCERPT_WIDTH, CajalError, ErrorKind
 from cajal_ref.loader import DEFAULT_MAX_SOURCE_BYTES, load_workspace, read_source
 from cajal_ref.parser import MAX_NUMERAL_DIGITS, parse_module, parse_term
-from cajal_ref.syntax import BoolT, Numeral, Source
+from cajal_ref.syntax import BoolT, Numeral, Source, bound_recurrent_weights, free_vars, step_free_vars
 from tests.cli_helpers import cajal
 
 # ---------------------------------------------------------------------------
@@ -194,3 +194,56 @@ def test_a_late_def_still_has_its_derivation() -> None:
     ws = load_workspace()
     *_, last = ws.add_source(Source("chain.cj", "def a : Bool = true\ndef b = not a\ndef c = and b a"))
     assert last.type == BoolT() and last.derivation is not None and "and" in str(last.derivation)
+
+
+# ---------------------------------------------------------------------------
+# `check` accepts what `eval` accepts: deep nesting
+# ---------------------------------------------------------------------------
+
+DEPTH = 5000
+
+
+def _nested_lets(tmp_path: Path) -> Path:
+    lets = "".join(f"let x{i} = succ x{i - 1} in " for i in range(1, DEPTH))
+    path = tmp_path / "lets.cj"
+    path.write_text(f"def lets : Nat = let x0 = 0 in {lets}x{DEPTH - 1}\n")
+    return path
+
+
+def test_check_accepts_5000_nested_lets_like_eval(tmp_path: Path) -> None:
+    # before: `cajal check` printed "nested too deeply" (a recursive helper of its printing)
+    path = _nested_lets(tmp_path)
+    assert cajal("eval", str(path), "-e", "lets")[:2] == (0, f"{DEPTH - 1}\n")
+    assert cajal("check", str(path))[:2] == (0, "lets : Nat\n")
+
+
+def test_check_accepts_5000_nested_iters(tmp_path: Path) -> None:
+    path = tmp_path / "iters.cj"
+    path.write_text(
+        "def its : Nat = " + "iter 1 { zero => " * DEPTH + "7" + " | succ y => y }" * DEPTH + "\n"
+    )
+    assert cajal("eval", str(path), "-e", "its")[:2] == (0, "7\n")
+    assert cajal("check", str(path))[:2] == (0, "its : Nat\n")
+
+
+def test_a_recurrent_weight_under_5000_lets_is_found(tmp_path: Path) -> None:
+    lets = "".join(f"let x{i} = x{i - 1} in " for i in range(1, DEPTH))
+    body = f"fun m : Nat => let x0 = m in {lets}iter 2 {{ zero => 0 | succ y => add x{DEPTH - 1} y }}"
+    path = tmp_path / "weights.cj"
+    path.write_text(f"def w : Nat -o Nat = {body}\n")
+    code, out, _ = cajal("check", str(path))
+    # only the last let's variable occurs inside the step: it alone is a recurrent weight
+    assert (code, out) == (0, f"w : Nat -o Nat\n    recurrent weights bound inside: x{DEPTH - 1}\n")
+    assert cajal("eval", str(path), "-e", "w 3")[:2] == (0, "6\n")  # 3 + (3 + 0)
+
+
+def test_variable_scans_of_the_prelude() -> None:
+    defs = load_workspace(examples=True).defs
+    assert [n for n, _ in bound_recurrent_weights(defs["mult"].body)] == ["m"]
+    assert bound_recurrent_weights(defs["add"].body) == []
+    assert free_vars(defs["mult"].body) == {"add"}
+    assert step_free_vars(defs["mult"].body) == {"add"}
+    assert free_vars(defs["iterate"].body) == {"num", "img", "step"}
+    assert step_free_vars(defs["iterate"].body) == {"step"}
+    span = bound_recurrent_weights(defs["mult"].body)[0][1]
+    assert span.source.text[span.start : span.end] == "m"
