@@ -61,14 +61,31 @@ def _binding_array(name: str, t: Type, value: Any, nat_bound: int, opaque_dims: 
     return Tensor(out)
 
 
+DEFAULT_MAX_SYMBOLS = 100_000
+"""Most sympy symbols one variable may be bound to (each costs about a kilobyte and microseconds)."""
+
+
 def symbols_for(
-    name: str, t: Type, nat_bound: int = DEFAULT_NAT_BOUND, opaque_dims: OpaqueDims | None = None
+    name: str,
+    t: Type,
+    nat_bound: int = DEFAULT_NAT_BOUND,
+    opaque_dims: OpaqueDims | None = None,
+    max_symbols: int = DEFAULT_MAX_SYMBOLS,
 ) -> ObjArray:
     """Sympy symbols for a variable's value: x_true, x_false; n_0 … n_K; f_b_a for a matrix entry.
 
     A function type gives its (dim B, dim A) matrix: entry (b, a) is `f_<b>_<a>` with the
-    basis labels of B and A (so `f_0_1` for f : Nat -o Nat is row 0, column 1).
+    basis labels of B and A (so `f_0_1` for f : Nat -o Nat is row 0, column 1). More than
+    max_symbols symbols are refused (SIZE_LIMIT) before any is made.
     """
+    count = math.prod(value_shape(t, nat_bound, opaque_dims))
+    if count > max_symbols:
+        raise CajalError(
+            ErrorKind.SIZE_LIMIT,
+            f"binding `{name} : {show_type(t)}` to symbols would need {count:,} sympy symbols at "
+            f"K = {nat_bound}; the limit is {max_symbols:,} symbols: choose a smaller K (--nat-bound) "
+            "or bind the variable to values (--bind)",
+        )
     import sympy
 
     def clean(label: str) -> str:
@@ -95,10 +112,15 @@ def symbolic_bindings(
     *,
     nat_bound: int = DEFAULT_NAT_BOUND,
     opaque_dims: OpaqueDims | None = None,
+    max_symbols: int = DEFAULT_MAX_SYMBOLS,
 ) -> dict[str, ObjArray]:
     """Bindings of sympy symbols (see `symbols_for`) for the named context variables (default: all)."""
     wanted = set(names) if names is not None else None
-    return {n: symbols_for(n, t, nat_bound, opaque_dims) for n, t in ctx if wanted is None or n in wanted}
+    return {
+        n: symbols_for(n, t, nat_bound, opaque_dims, max_symbols)
+        for n, t in ctx
+        if wanted is None or n in wanted
+    }
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler import compile_term
+from ..compiler import DEFAULT_MAX_ENTRIES, compile_term
 from ..diagnostics import CajalError, ErrorKind
 from ..interpreter import Evaluation, Value, evaluate, evaluate_tracking
 from ..syntax import (
@@ -693,6 +693,35 @@ def _count(lists: Sequence[Sequence[RelatedValue]]) -> int:
     return total
 
 
+def size_refusal(
+    t: Type,
+    context: Sequence[tuple[str, Type]],
+    inputs: Sequence[Type],
+    nat_bound: int,
+    opaque_dims: OpaqueDims | None,
+    max_entries: int,
+) -> str | None:
+    """Why a def cannot be checked at this K within max_entries, measured before anything is built.
+
+    The def's tensor has dim A · Π dim Aᵢ entries; the basis of each first-order input type
+    is dim² entries. Both are counted exactly (Python ints), so K = 10⁶ is refused at once.
+    """
+    try:
+        tensor = dim(t, nat_bound, opaque_dims)
+        for _, a in context:
+            tensor *= dim(a, nat_bound, opaque_dims)
+        bases = sum(dim(a, nat_bound, opaque_dims) ** 2 for a in set(inputs) if is_first_order(a))
+    except CajalError as err:
+        return err.message
+    for what, entries in (("its compiled tensor", tensor), ("the basis vectors of its inputs", bases)):
+        if entries > max_entries:
+            return (
+                f"{what} would need {entries:,} entries at K = {nat_bound}; the limit is "
+                f"{max_entries:,} entries: choose a smaller K (--nat-bound)"
+            )
+    return None
+
+
 def verify_def(
     info: Any,
     defs: Defs,
@@ -701,6 +730,7 @@ def verify_def(
     samples: int = 8,
     opaque_dims: OpaqueDims | None = None,
     max_tuples: int = MAX_TUPLES,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> DefReport:
     """Check T2 for one def over its inputs: context variables, then the arguments of its type.
 
@@ -714,6 +744,10 @@ def verify_def(
     report = DefReport(info.name, info.type)
     inputs = [t for _, t in context] + args
     report.complete = all(is_first_order(t) for t in inputs)
+    report.error = size_refusal(info.type, context, inputs, nat_bound, opaque_dims, max_entries)
+    if report.error is not None:
+        report.complete = False
+        return report
     lists = _input_lists(
         inputs, defs, nat_bound=nat_bound, samples=samples, opaque_dims=opaque_dims, def_types=def_types
     )

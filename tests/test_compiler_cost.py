@@ -1,0 +1,156 @@
+"""Programs the compiler used to refuse or to build slowly, checked by value against the interpreter.
+
+Each program is compiled and compared with the direct semantics through the logical
+relation (SPEC §6, `check_substitution` on a closed program: every basis argument, the
+interpreter's value encoded). No timing is asserted here (benchmarks/ measures speed);
+what is asserted is the value, and that the size guards refuse before allocating.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from cajal_ref.checker import DefInfo
+from cajal_ref.compiler import RecurrentNeuron, compile_term, symbolic_bindings, symbols_for
+from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.interpreter import evaluate
+from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.parser import parse_type_text
+from cajal_ref.syntax import NAT, Arrow, Type, is_first_order
+from cajal_ref.verification.relation import RelatedValue, basis
+from cajal_ref.verification.strategies import Program
+from cajal_ref.verification.verify import check_substitution, closed_value, verify_def
+from tests.cli_helpers import cajal_process
+
+
+@cache
+def workspace() -> Workspace:
+    return load_workspace()
+
+
+def defs() -> dict[str, DefInfo]:
+    return dict(workspace().defs)
+
+
+FUNCTION_ARGUMENTS = ("double", "fun x : Nat => succ x", "fun x : Nat => discard x")
+"""Arguments of type Nat -o Nat (the relation needs some at a higher-order domain)."""
+
+
+def agrees_with_interpreter(text: str, k: int) -> int:
+    """Compile the closed program at K and compare it with the interpreter on every basis argument
+    (and on FUNCTION_ARGUMENTS at a Nat -o Nat domain)."""
+    ws = workspace()
+    expr = ws.check_expression(text)
+
+    def arguments(t: Type) -> list[RelatedValue]:
+        if is_first_order(t):
+            return basis(t, k)
+        assert t == Arrow(NAT, NAT)
+        terms = [(a, ws.check_expression(a).term) for a in FUNCTION_ARGUMENTS]
+        return [closed_value(term, t, ws.defs, nat_bound=k, label=a) for a, term in terms]
+
+    program = Program(expr.type, (), expr.term)
+    check = check_substitution(program, {}, ws.defs, nat_bound=k, arguments=arguments)
+    assert check.agree, check.counterexample.describe() if check.counterexample else ""
+    return check.checked
+
+
+def test_a_constant_iter_inside_a_step_runs_no_step() -> None:
+    # issue 14: 24.6 s of CPU before; the inner `iter 0` selects its base, the outer runs once
+    text = "iter 1 { zero => add | succ y => iter 0 { zero => y | succ z => z } }"
+    assert agrees_with_interpreter(text, 9) > 0
+    expr = workspace().check_expression(text)
+    c = compile_term(expr.term, (), workspace().defs, nat_bound=9)
+    outer = next(n for n in c.structure.walk() if isinstance(n, RecurrentNeuron))
+    assert len(outer.computed_states) == 2  # h₀ and h₁ only: the count is e_1
+
+
+def test_a_function_typed_state_of_dim_10000_is_not_refused() -> None:
+    # the step's matrix S would have 10⁸ entries (refused with size-limit before); the
+    # state itself has 10⁴ and the result 10⁴
+    text = "iter 2 { zero => (fun f : Nat -o Nat => f) | succ y => y }"
+    assert agrees_with_interpreter(text, 9) > 0
+    expr = workspace().check_expression(text)
+    c = compile_term(expr.term, (), workspace().defs, nat_bound=9, max_entries=10**5)
+    assert c.shape == (10**4,)
+
+
+def test_succ_at_k_2000_is_the_shift_matrix() -> None:
+    k = 2000
+    expr = workspace().check_expression("fun x : Nat => succ x")
+    c = compile_term(expr.term, (), workspace().defs, nat_bound=k)
+    matrix = c.printed
+    rows, cols = np.nonzero(matrix)
+    # column x is enc(x + 1), read from the interpreter, or 0 when x + 1 > K
+    successor = evaluate(expr.term, {}, workspace().defs).value  # the interpreter's function
+    expected_rows = []
+    for x in range(k + 1):
+        value = successor(x)
+        if value <= k:
+            expected_rows.append((value, x))
+    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == expected_rows
+    assert all(matrix[r, col] == 1 for r, col in expected_rows)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a binder inside the step with the name of the state's axis (x): renamed apart
+        "fun x : Nat => iter 2 { zero => x | succ y => (fun x : Bool => if x then succ y else y) true }",
+        # a ground step variable used in a nested step: S built from its K+1 columns
+        "fun n : Nat => iter n { zero => 1 | succ y => iter y { zero => 0 | succ z => succ (succ z) } }",
+        # states that become zero stop the unrolling (mult: m·n > K is the zero vector)
+        "mult",
+        "fun n : Nat => iter n { zero => fun x : Nat => x | succ h => fun x : Nat => succ (h x) }",
+    ],
+)
+def test_steps_run_on_their_states_agree_with_the_interpreter(text: str) -> None:
+    assert agrees_with_interpreter(text, 4) > 0
+
+
+def test_states_and_step_matrix_are_built_on_demand() -> None:
+    expr = workspace().check_expression("iter 1 { zero => true | succ b => not b }")
+    c = compile_term(expr.term, (), workspace().defs, nat_bound=3)
+    neuron = next(n for n in c.structure.walk() if isinstance(n, RecurrentNeuron))
+    assert len(neuron.computed_states) == 2
+    # by hand: the states alternate true, false; S is the matrix of `not`
+    assert [s.exact().tolist() for s in neuron.states] == [[1, 0], [0, 1], [1, 0], [0, 1]]
+    assert neuron.step_matrix.exact().tolist() == [[0, 1], [1, 0]]
+
+
+def test_symbolic_bindings_are_refused_before_making_millions_of_symbols() -> None:
+    with pytest.raises(CajalError) as err:
+        symbols_for("x", NAT, 10**6)
+    assert err.value.kind is ErrorKind.SIZE_LIMIT
+    assert "1,000,001 sympy symbols" in err.value.message and "100,000" in err.value.message
+    f = parse_type_text("(Nat -o Nat) -o Nat")
+    with pytest.raises(CajalError) as err:
+        symbolic_bindings([("f", f)], nat_bound=200)
+    assert "8,120,601" in err.value.message
+    assert symbols_for("g", Arrow(NAT, NAT), 3).shape == (4, 4)
+
+
+def test_cli_symbolic_at_a_huge_k_is_a_clear_size_limit() -> None:
+    out = cajal_process("compile", "-K", "1000000", "--symbolic", "-e", "succ x", "--ctx", "x : Nat")
+    assert out.returncode == 1
+    assert "1,000,001 sympy symbols" in out.stderr and "size-limit" in out.stderr
+
+
+def test_verify_at_a_huge_k_is_refused_before_building_inputs() -> None:
+    report = verify_def(defs()["add"], defs(), nat_bound=10**6)
+    assert not report.agree or report.error is not None
+    assert report.error is not None and report.inputs_checked == 0
+    assert "1,000,003,000,003,000,001 entries" in report.error and "10,000,000" in report.error
+
+
+def test_the_guard_counts_allocations_not_the_step_matrix() -> None:
+    # a 10⁴-entry state iterated: allowed within a limit far below S's 10⁸ entries,
+    # refused (before allocating) below the states' own size, naming both numbers
+    expr = workspace().check_expression("iter 2 { zero => (fun f : Nat -o Nat => f) | succ y => y }")
+    with pytest.raises(CajalError) as err:
+        compile_term(expr.term, (), workspace().defs, nat_bound=9, max_entries=5_000)
+    assert err.value.kind is ErrorKind.SIZE_LIMIT
+    assert "the limit is 5,000" in err.value.message
