@@ -54,12 +54,12 @@ from .network import (
 from .recurrence import recurrent
 from .tensors import (
     _INT64_SAFE,
+    SparseMatrix,
     Tensor,
     _max_bound,
     _merge_axes,
+    _obj,
     exact_product,
-    max_row_nonzeros,
-    sparse_first,
 )
 
 
@@ -75,7 +75,7 @@ class _Compiler:
         self.basis: dict[tuple[Type, int], _Bound] = {}
         self.axes: dict[tuple[str, Type], _Axis] = {}
         self.dims: dict[Type, int] = {}
-        self._shift: npt.NDArray[Any] | None = None
+        self._shift: SparseMatrix | None = None
         self.serial = 0
 
     # -- sizes ------------------------------------------------------------
@@ -118,9 +118,10 @@ class _Compiler:
 
     def run(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
         """Evaluate a node, memoised on the bindings of its free variables."""
-        if any(isinstance(b, _Bound) and b.transient for b in (env[v] for v in node.free)):
+        bindings = [env[v] for v in node.free]
+        if any(getattr(b, "transient", False) for b in bindings):
             return self.build(node, env)  # depends on a state: evaluated once per state anyway
-        key = (id(node), tuple(id(env[v]) for v in node.free))
+        key = (id(node), tuple(map(id, bindings)))
         found = self.memo.get(key)
         if found is not None:
             return found
@@ -208,18 +209,18 @@ class _Compiler:
 
     def shift(self, node: Shift, env: dict[str, _Binding]) -> NeuronNode:
         arg = self.run(node.arg, env)
-        matrix = self.shift_matrix(node)
+        sparse = self.shift_matrix(node)
         a = arg.value.array
-        terms = max_row_nonzeros(matrix)
-        bound = int(np.abs(matrix).max(initial=0))
-        array = exact_product(sparse_first, (matrix, a), terms, (bound, arg.value.maxabs()), 0)
-        return ShiftNeuron(node, Tensor(array, arg.value.axes), arg, matrix)
+        if not self.fits(sparse.terms, sparse.bound, arg.value.maxabs()):
+            a = _obj(a)
+        array = sparse.apply_first(a)
+        return ShiftNeuron(node, Tensor(array, arg.value.axes), arg, sparse.dense)
 
-    def shift_matrix(self, node: Node) -> npt.NDArray[Any]:
-        """Sh at K, from the primitive, once per compilation."""
+    def shift_matrix(self, node: Node) -> SparseMatrix:
+        """Sh at K, from the primitive, once per compilation (kept as its nonzero entries)."""
         if self._shift is None:
             self.guard((self.k + 1, self.k + 1), node, (), "the shift matrix of `succ`")
-            self._shift = P.shift_matrix(self.k)
+            self._shift = SparseMatrix.of(P.shift_matrix(self.k))
         return self._shift
 
     def mix(self, node: Mix, env: dict[str, _Binding]) -> NeuronNode:

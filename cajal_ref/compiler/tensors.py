@@ -161,25 +161,42 @@ def rename_axes(tensor: Tensor, names: Mapping[str, str]) -> Tensor:
     return Tensor(tensor.array, axes, tensor._maxabs)
 
 
-def sparse_first(matrix: npt.NDArray[Any], array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """matrix (m, n) times array (n, *rest) along its first axis, visiting only nonzero entries.
+@dataclass(frozen=True, eq=False)
+class SparseMatrix:
+    """A matrix kept as its nonzero entries, applied along an array's first axis.
 
     The shift matrix of `succ` has K nonzeros among (K+1)²: applied this way `succ` costs
-    one copy of its argument, not a dense product.
+    one copy of its argument, not a dense product. Built once per compilation.
     """
-    rows, cols = np.nonzero(matrix)
-    values = matrix[rows, cols]
-    out = np.zeros((matrix.shape[0], *array.shape[1:]), dtype=np.result_type(matrix, array))
-    picked = array[cols]
-    if not np.all(values == 1):
-        picked = picked * values.reshape(-1, *([1] * (array.ndim - 1)))
-    if len(np.unique(rows)) == len(rows):
-        out[rows] = picked
-    else:
-        np.add.at(out, rows, picked)
-    return out
 
+    dense: npt.NDArray[Any]
+    rows: npt.NDArray[np.intp]
+    cols: npt.NDArray[np.intp]
+    values: npt.NDArray[Any]
+    ones: bool
+    unique_rows: bool
+    terms: int
+    """The most nonzeros in a row: the number of products summed into one entry."""
+    bound: int | None
+    """Largest |entry| (None for an object matrix)."""
 
-def max_row_nonzeros(matrix: npt.NDArray[Any]) -> int:
-    """The most nonzero entries of any row: the number of terms in one entry of a product."""
-    return int(np.count_nonzero(matrix, axis=1).max(initial=0))
+    @classmethod
+    def of(cls, matrix: npt.NDArray[Any]) -> SparseMatrix:
+        rows, cols = np.nonzero(matrix)
+        values = matrix[rows, cols]
+        terms = int(np.count_nonzero(matrix, axis=1).max(initial=0))
+        bound = int(np.abs(matrix).max(initial=0)) if matrix.dtype == np.int64 else None
+        unique = len(np.unique(rows)) == len(rows)
+        return cls(matrix, rows, cols, values, bool(np.all(values == 1)), unique, terms, bound)
+
+    def apply_first(self, array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """matrix (m, n) times array (n, *rest) along its first axis: (m, *rest)."""
+        out = np.zeros((self.dense.shape[0], *array.shape[1:]), dtype=np.result_type(self.dense, array))
+        picked = array[self.cols]
+        if not self.ones:
+            picked = picked * self.values.reshape(-1, *([1] * (array.ndim - 1)))
+        if self.unique_rows:
+            out[self.rows] = picked
+        else:
+            np.add.at(out, self.rows, picked)
+        return out
