@@ -466,7 +466,8 @@ EXPLANATIONS: dict[ErrorKind, Explanation] = {
             "astronomically many steps (an `iter` of an `iter` of `mult` ...). The interpreter counts "
             "steps and stops at a budget instead of appearing to hang.",
             Example(("eval", "--fuel", "100", "-e", "mult 9 9")),
-            "Raise the budget with --fuel N (the default is ten million), or evaluate smaller inputs.",
+            "Raise the budget with --fuel N (the default is two million steps, a few seconds), or "
+            "evaluate smaller inputs.",
             Example(("eval", "-e", "mult 9 9")),
         ),
         Explanation(

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .diagnostics import CajalError, ErrorKind
+from .diagnostics import CajalError, ErrorKind, Related
 from .syntax import (
     App,
     BoolLit,
@@ -34,12 +34,26 @@ from .syntax import (
 Value = Any
 """bool | int | Callable[[Value], Value] | an opaque value."""
 
-DEFAULT_FUEL = 10_000_000
-"""Iteration steps and applications an evaluation may take before it is stopped.
+DEFAULT_FUEL = 2_000_000
+"""Evaluation steps (term nodes evaluated) an evaluation may take before it is stopped.
 
 Every well-typed program terminates (T1), but `iter` nests into exponentials
 (2^100 steps terminate only in theory), so a budget turns a hang into an error.
+The budget counts work, not time, so whether an evaluation finishes is the same on
+every machine; the default ends a runaway evaluation in a few seconds of CPU
+(benchmarks/fuel_bench.py measures it). Raise it with `--fuel N` or `fuel=N`.
 """
+
+
+class _OutOfFuel(CajalError):
+    """The FUEL error while it propagates: `located` once it points at user-written code."""
+
+    located = False
+
+
+def _user_written(term: Term) -> bool:
+    source = term.span.source
+    return bool(source.text) and not source.library
 
 
 class DefBodies(Protocol):
@@ -59,6 +73,7 @@ class _Evaluator:
     def __init__(self, defs: DefBodies, fuel: int) -> None:
         self.defs = defs
         self.fuel = fuel
+        self.budget = fuel
         self.peak = 0
         self.def_values: dict[str, Value] = {}
         self.current: Term | None = None
@@ -68,50 +83,59 @@ class _Evaluator:
             self.peak = n
         return n
 
-    def burn(self, term: Term) -> None:
-        self.fuel -= 1
-        if self.fuel < 0:
-            raise CajalError(
-                ErrorKind.FUEL,
-                "evaluation stopped: it took more steps than its budget allows "
-                "(the program terminates, but not soon; raise the budget with --fuel)",
-                term.span if term.span.source.text else None,
-            )
+    def out_of_fuel(self, term: Term) -> _OutOfFuel:
+        err = _OutOfFuel(
+            ErrorKind.FUEL,
+            f"evaluation stopped: its budget of {self.budget:,} steps is spent; the program terminates, "
+            "but not soon (raise the budget with --fuel N)",
+            term.span if term.span.source.text else None,
+        )
+        err.located = _user_written(term)
+        return err
 
     def eval(self, t: Term, env: Mapping[str, Value]) -> Value:
-        match t:
-            case Var(name):
-                if name in env:
-                    return env[name]
-                return self.def_value(t)
-            case BoolLit(value):
-                return value
-            case Zero():
-                return self.nat(0)
-            case Numeral(value):
-                return self.nat(value)
-            case Succ(arg):
-                return self.nat(self.eval(arg, env) + 1)
-            case If(cond, then, else_):
-                return self.eval(then if self.eval(cond, env) else else_, env)
-            case Lam(param, _, body):
-                return self.closure(param, body, env)
-            case App(fn, arg):
-                f = self.eval(fn, env)
-                a = self.eval(arg, env)
-                self.burn(t)
-                return f(a)
-            case Iter(count, base, step_var, step):
-                n = self.eval(count, env)
-                state = self.eval(base, env)
-                self.observe(state)
-                for _ in range(n):
-                    self.burn(t)
-                    state = self.eval(step, {**env, step_var: state})
+        self.fuel -= 1  # one step per node evaluated: the budget counts work
+        if self.fuel < 0:
+            raise self.out_of_fuel(t)
+        try:
+            match t:
+                case Var(name):
+                    if name in env:
+                        return env[name]
+                    return self.def_value(t)
+                case BoolLit(value):
+                    return value
+                case Zero():
+                    return self.nat(0)
+                case Numeral(value):
+                    return self.nat(value)
+                case Succ(arg):
+                    return self.nat(self.eval(arg, env) + 1)
+                case If(cond, then, else_):
+                    return self.eval(then if self.eval(cond, env) else else_, env)
+                case Lam(param, _, body):
+                    return self.closure(param, body, env)
+                case App(fn, arg):
+                    f = self.eval(fn, env)
+                    return f(self.eval(arg, env))
+                case Iter(count, base, step_var, step):
+                    n = self.eval(count, env)
+                    state = self.eval(base, env)
                     self.observe(state)
-                return state
-            case Let(name, bound, body):
-                return self.eval(body, {**env, name: self.eval(bound, env)})
+                    for _ in range(n):
+                        state = self.eval(step, {**env, step_var: state})
+                        self.observe(state)
+                    return state
+                case Let(name, bound, body):
+                    return self.eval(body, {**env, name: self.eval(bound, env)})
+        except _OutOfFuel as err:
+            # report the budget at the innermost user-written code being evaluated, with
+            # the place in the prelude where it ran out as a note
+            if not err.located and _user_written(t):
+                if err.span is not None:
+                    err.related = (Related(err.span, "the budget ran out here"), *err.related)
+                err.span, err.located = t.span, True
+            raise
 
     def observe(self, state: Value) -> None:
         # an iteration state of type Nat counts towards the peak (bool is an int subclass)

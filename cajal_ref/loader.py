@@ -34,7 +34,7 @@ EXAMPLE_FILES = ("apply_n.cj", "iterate.cj", "conditional.cj")
 
 def _package_text(folder: str, name: str) -> Source:
     text = resources.files("cajal_ref").joinpath(folder, name).read_text(encoding="utf-8")
-    return Source(f"<{folder}>/{name}", text)
+    return Source(f"<{folder}>/{name}", text, library=True)
 
 
 def prelude_sources() -> list[Source]:

@@ -26,10 +26,15 @@ _LINE_END = re.compile(r"\r\n?|\n")
 
 @dataclass(frozen=True, eq=False)
 class Source:
-    """A named source text (a file, the prelude, or an `-e` expression)."""
+    """A named source text (a file, the prelude, or an `-e` expression).
+
+    `library` marks text shipped with cajal_ref (the prelude, the examples): an error
+    raised while running it is reported at the user's code that called into it.
+    """
 
     name: str
     text: str
+    library: bool = False
 
     def line_starts(self) -> list[int]:
         """Offsets where lines begin: a line ends at "\r\n", "\n" or a lone "\r" (old Mac files)."""

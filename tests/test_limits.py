@@ -6,6 +6,7 @@ docs/limits.md lists every limit, its default and the setting that raises it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cajal_ref.diagnostics import EXCERPT_WIDTH, CajalError, ErrorKind
+from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import DEFAULT_MAX_SOURCE_BYTES, load_workspace, read_source
 from cajal_ref.parser import MAX_NUMERAL_DIGITS, parse_module, parse_term
 from cajal_ref.syntax import BoolT, Numeral, Source, bound_recurrent_weights, free_vars, step_free_vars
@@ -174,9 +176,11 @@ def _memory_to_check_defs(n: int) -> int:
     """Bytes still allocated after checking a file of n one-line defs (each naming the previous)."""
     text = "\n".join(f"def d{i} : Bool = " + ("true" if i == 0 else f"not d{i - 1}") for i in range(n))
     ws = load_workspace()
+    gc.collect()
     tracemalloc.start()
     try:
         ws.add_source(Source("many.cj", text))
+        gc.collect()  # count what the workspace keeps, not garbage awaiting collection
         return tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
@@ -247,3 +251,47 @@ def test_variable_scans_of_the_prelude() -> None:
     assert step_free_vars(defs["iterate"].body) == {"step"}
     span = bound_recurrent_weights(defs["mult"].body)[0][1]
     assert span.source.text[span.start : span.end] == "m"
+
+
+# ---------------------------------------------------------------------------
+# Fuel: counts work, and its error points at the user's code
+# ---------------------------------------------------------------------------
+
+
+def test_fuel_counts_the_nodes_evaluated() -> None:
+    ws = load_workspace()
+    term = ws.check_expression("not true").term
+    # by hand: `not true` (1), `not` (2), its body `fun x : Bool => if x then false else true` (3),
+    # `true` (4), `if x then false else true` (5), `x` (6), `false` (7)
+    assert evaluate(term, {}, ws.defs, fuel=7).value is False
+    with pytest.raises(CajalError) as info:
+        evaluate(term, {}, ws.defs, fuel=6)
+    assert info.value.kind is ErrorKind.FUEL and "budget of 6 steps" in info.value.message
+
+
+def test_out_of_fuel_points_at_the_expression_not_into_the_prelude() -> None:
+    # before: the error pointed at `not b` inside the prelude's is_even
+    code, _, err = cajal("eval", "--fuel", "1000", "-e", "is_even 1000000000")
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("<expr>:1:1: error: evaluation stopped: its budget of 1,000 steps is spent")
+    assert lines[1:3] == ["is_even 1000000000", "^" * len("is_even 1000000000")]
+    assert lines[3].startswith("<prelude>/nat.cj:") and "note: the budget ran out here" in lines[3]
+
+
+def test_out_of_fuel_in_a_file_points_at_the_innermost_user_code(tmp_path: Path) -> None:
+    path = tmp_path / "runaway.cj"
+    path.write_text("def f : Nat =\n  iter 100 { zero => 1 | succ y => mult 2 y }\n")
+    code, out, _ = cajal("eval", "--json", "--fuel", "1000", str(path), "-e", "succ f")
+    error = json.loads(out)["error"]
+    assert code == 1 and error["kind"] == "out-of-fuel"
+    assert (error["file"], error["line"], error["col"]) == (str(path), 2, 36)  # `mult 2 y`
+    assert error["related"][0]["file"] == "<prelude>/nat.cj"
+
+
+def test_with_only_library_code_the_error_stays_where_the_budget_ran_out() -> None:
+    ws = load_workspace()
+    with pytest.raises(CajalError) as info:
+        evaluate(ws.defs["is_even"].body, {}, ws.defs, fuel=50).value(10**6)
+    err = info.value
+    assert err.file is not None and err.file.startswith("<prelude>/") and err.related == ()
