@@ -131,8 +131,9 @@ def run_coq(generated: int | None = None, report: Callable[[str], None] | None =
         ok = done.returncode == 0
         detail = "" if ok else "\n" + (done.stdout + done.stderr).strip()[-4000:]
         out.add(
-            f"{'ok  ' if ok else 'FAIL'}  {count} cross-check cases: the Python compiler's tensors "
-            f"{'equal' if ok else 'DIFFER from'} the verified compiler's ({secs:.1f}s){detail}",
+            f"{'ok  ' if ok else 'FAIL'}  {count} cross-check cases: the Python compiler's tensors, "
+            "checker's types and interpreter's values and peaks "
+            f"{'agree with' if ok else 'DISAGREE with'} the verified ones ({secs:.1f}s){detail}",
             ok,
             report,
         )

@@ -11,6 +11,7 @@ import random
 import re
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,17 @@ from cajal_ref.syntax import (  # noqa: E402
 )
 from proofs import coq_cases, coq_check  # noqa: E402
 
-THEOREMS = ("T1_total", "T1_closed", "T3_linear", "T2_relation", "T2_closed", "T2_closed_ground")
+THEOREMS = (
+    "T1_total",
+    "T1_closed",
+    "T3_linear",
+    "T2_relation",
+    "T2_closed",
+    "T2_closed_ground",
+    "tc_sound",
+    "eval_sound",
+    "closed_ground_instance",
+)
 
 
 def test_sources_hold_no_admitted_lemma_and_no_axiom() -> None:
@@ -114,3 +125,13 @@ def test_cases_pass_exactly_when_the_tensor_is_the_verified_compilers(built: tup
         output[-1] += 1
         wrong = coq_cases.Case(case.label, case.k, case.context, case.term, case.inputs, tuple(output))
         assert not _check_cases(folder, [wrong]), case.label
+    # so is a wrong type, or a value or peak other than the evaluator's
+    add, is_even = good[0], good[1]
+    assert is_even.evaluation is not None and is_even.evaluation[0] is None
+    assert not _check_cases(folder, [replace(add, type=Arrow(NAT, Arrow(NAT, BOOL)))])
+    assert not _check_cases(folder, [replace(is_even, evaluation=(None, is_even.evaluation[1] + 1))])
+    two = coq_cases.make_case("closed", App(Var("double"), Numeral(1)), (), 3, defs, rng)
+    assert two is not None and two.evaluation == (2, 2)
+    assert _check_cases(folder, [two])
+    assert not _check_cases(folder, [replace(two, evaluation=(3, 2))])
+    assert not _check_cases(folder, [replace(two, evaluation=(2, 3))])

@@ -1,7 +1,7 @@
 (** The axioms each theorem depends on.  [python -m proofs] and tests/test_coq.py require each
     [Print Assumptions] below to print "Closed under the global context": no axiom and no admitted
     lemma; the output is committed as assumptions.txt. *)
-From Cajal Require Import Vec Syntax Compile Direct Linear Correct.
+From Cajal Require Import Vec Syntax Compile Direct Linear Correct Decide Check.
 
 Check T1_total.
 Print Assumptions T1_total.
@@ -15,3 +15,9 @@ Check T2_closed.
 Print Assumptions T2_closed.
 Check T2_closed_ground.
 Print Assumptions T2_closed_ground.
+Check tc_sound.
+Print Assumptions tc_sound.
+Check eval_sound.
+Print Assumptions eval_sound.
+Check closed_ground_instance.
+Print Assumptions closed_ground_instance.
