@@ -1,16 +1,18 @@
 """Speed of the exact compiler (issue "Step 4"): entries, time, and time per entry.
 
-Families: `add` and `mult` at K = 5, 10, 20, 40; `compose` at K = 3 … 9 (the largest
-is a tensor of 10⁶ entries); a closed program with three nested iterations whose
-counts are recurrent weights (p·q·r, compiled per basis vector); the and-fold over
-12 Bools; `add` at K = 9. The authors' float32 PyTorch compiler took 22.9 ms for
+Families: `add`, `mult` and `is_even` scanned over K = 5 … 160; `compose` at K = 3 … 13
+(the largest is a tensor of 7.5 × 10⁶ entries); a closed program with three nested
+iterations whose counts are recurrent weights (p·q·r, compiled per basis vector);
+`fun x : Nat => succ x` at K = 2000 (4 × 10⁶ entries; target < 2 s); the and-fold
+over 12 Bools; `add` at K = 9. The authors' float32 PyTorch compiler took 22.9 ms for
 `add` at K = 9 and 3.1 s for the and-fold (8192 entries).
 
 Timed: `compile_term` on a checked term (lowering + exact evaluation + the exact
 object-array result), best of several runs; parsing and type checking excluded.
 
 Targets: beat the authors' numbers; 10⁶ entries in < 10 s; within each family, time
-per entry at the largest K at most 3× the time per entry at the smallest K.
+per entry within 3× of its best (shown over the whole scan and for K ≥ 20: below
+that a fixed cost of about a millisecond per compilation dominates small outputs).
 
 Run: `python -m benchmarks.compile_bench` (prints a Markdown table).
 """
@@ -46,14 +48,20 @@ NESTED_ITERS = (
 REFERENCE = {("add", 9): 22.9e-3, ("and-fold (12 Bools)", 9): 3.1}
 """The authors' float32 PyTorch compiler, seconds."""
 
+SCAN = [5, 10, 20, 40, 80, 160]
+"""The K scan of issue 14: time per entry should not rise with K (work follows the output)."""
+
 FAMILIES: list[tuple[str, str, list[int]]] = [
-    ("add", "add", [5, 10, 20, 40]),
-    ("mult", "mult", [5, 10, 20, 40]),
-    ("compose", "compose", list(range(3, 10))),
+    ("add", "add", SCAN),
+    ("mult", "mult", SCAN),
+    ("is_even", "is_even", SCAN),
+    ("compose", "compose", [3, 5, 7, 9, 11, 13]),
     ("three nested iters (p·q·r)", NESTED_ITERS, [5, 10, 20, 40]),
+    ("succ", "fun x : Nat => succ x", [2000]),
     ("and-fold (12 Bools)", AND_FOLD, [9]),
     ("add", "add", [9]),
 ]
+"""compose has (K+1)⁶ entries: K = 13 is the largest under the default 10⁷-entry limit."""
 
 
 @dataclass
@@ -115,7 +123,11 @@ def markdown(rows: list[Row]) -> str:
         lines.append(
             f"| {r.family} | {r.k} | {r.entries:,} | {_time(r.seconds)} | {per_entry} | {ref_text} |"
         )
-    lines += ["", "| family | time/entry, largest K ÷ smallest K | target ≤ 3 |", "|---|---:|---|"]
+    lines += [
+        "",
+        "| family | K | time/entry: worst ÷ best | worst ÷ best for K ≥ 20 | target ≤ 3 (K ≥ 20) |",
+        "|---|---|---:|---:|---|",
+    ]
     families: dict[str, list[Row]] = {}
     for r in rows:
         families.setdefault(r.family, []).append(r)
@@ -123,10 +135,12 @@ def markdown(rows: list[Row]) -> str:
         ks = sorted({r.k for r in group})
         if len(ks) < 2:
             continue
-        small = min(r.per_entry for r in group if r.k == ks[0])
-        large = min(r.per_entry for r in group if r.k == ks[-1])
-        ratio = large / small
-        lines.append(f"| {family} (K = {ks[0]} … {ks[-1]}) | {ratio:.2f} | {'yes' if ratio <= 3 else 'NO'} |")
+        per_k = {k: min(r.per_entry for r in group if r.k == k) for k in ks}
+        ratio = max(per_k.values()) / min(per_k.values())
+        large = [v for k, v in per_k.items() if k >= 20] or list(per_k.values())
+        ratio_large = max(large) / min(large)
+        ok = "yes" if ratio_large <= 3 else "NO"
+        lines.append(f"| {family} | {ks[0]} … {ks[-1]} | {ratio:.2f} | {ratio_large:.2f} | {ok} |")
     million = [r for r in rows if r.entries >= 10**6]
     if million:
         r = max(million, key=lambda row: row.entries)

@@ -377,15 +377,19 @@ def test_three_nested_iters(k: int) -> None:
     ("text", "ctx", "bindings", "hoists"),
     [
         ("mult", None, {}, True),
-        # the steps here run on their states (no S), so nothing in them is hoisted
-        (NESTED, None, {}, False),
+        (NESTED, None, {}, True),
         ("fun m : Nat => fun n : Nat => iter n { zero => 1 | succ y => mult m y }", None, {}, True),
-        ("fun b : Bool => fun n : Nat => fun z : Bool => iter n { zero => z | succ y => xor b y }", None, {}, True),
+        (
+            "fun b : Bool => fun n : Nat => fun z : Bool => iter n { zero => z | succ y => xor b y }",
+            None,
+            {},
+            True,
+        ),
         (
             "fun c : Bool => iter n { zero => x | succ y => f (if c then succ y else y) }",
             "f : Nat -o Nat, n : Nat, x : Nat",
             {"f": [[(i + 2 * j) % 3 for j in range(4)] for i in range(4)]},
-            False,
+            False,  # this step runs on its states (S is not built), so nothing in it is hoisted
         ),
     ],
 )

@@ -7,7 +7,9 @@ S (SPEC §5) defines a value; it is built only where it must be (SPEC §9):
   bound to h: no dim A × dim A matrix, no identity for y, and work that follows the
   step's own operations on the state;
 - where a ground y is used inside a nested step (the map is not linear in it), S is
-  built from its ≤ K+1 columns, the step at y = e_j, and applied by products.
+  built from its ≤ K+1 columns, the step at y = e_j, and applied by products; so it is
+  where the state is ground and the step itself iterates (one run of the step on the
+  K+1 basis vectors at once instead of K runs that each repeat the inner loops).
 
 Only the states the output needs are computed: those up to the last nonzero
 coefficient of the count (an `iter 0 { … }` runs no step at all). The primitives
@@ -26,7 +28,7 @@ import numpy.typing as npt
 from ..diagnostics import CajalError, ErrorKind
 from . import primitives as P
 from .bindings import _Axis, _Binding, _Bound
-from .ir import Abstract, Recurrent
+from .ir import Abstract, Apply, DefRef, Mix, Node, Recurrent, Shift
 from .network import Abstraction, NeuronNode, RecurrentNeuron
 from .tensors import Tensor, _matmul_first, exact_product, rename_axes
 
@@ -56,7 +58,7 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
     next_state: Callable[[Tensor], Tensor]
     build_step: Callable[[], Abstraction]
     first: list[NeuronNode] = []
-    if node.step.per_basis or node.step.param not in node.step.body.free:
+    if node.step.per_basis or node.step.param not in node.step.body.free or _ground_and_iterating(c, node):
         built = c.abstract(node.step, env)
         step_network = built
         next_state = _matrix_step(c, node, built)
@@ -147,6 +149,36 @@ def _matrix_step(c: _Compiler, node: Recurrent, step: Abstraction) -> Callable[[
         return Tensor(exact_product(_matmul_first, (matrix.array, h.array), d, bounds, work), h.axes)
 
     return next_state
+
+
+def _ground_and_iterating(c: _Compiler, node: Recurrent) -> bool:
+    """A ground state (dim ≤ K+1) whose step itself iterates: S, from its ≤ K+1 columns, is
+    one run of the step where running it on every state would repeat its inner loops."""
+    if c.dim(node.type) > c.k + 1:
+        return False
+    stack: list[Node] = [node.step.body]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, Recurrent):
+            return True
+        if not isinstance(sub, DefRef):  # a def is compiled once, whatever its state
+            stack.extend(_children(sub))
+    return False
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Shift(arg=arg):
+            return (arg,)
+        case Mix(cond=cond, then=then, else_=else_):
+            return (cond, then, else_)
+        case Abstract(body=body):
+            return (body,)
+        case Apply(fn=fn, arg=arg):
+            return (fn, arg)
+        case Recurrent(count=count, base=base, step=step):
+            return (count, base, step)
+    return ()
 
 
 def _last_nonzero(coefficients: npt.NDArray[Any]) -> int:
