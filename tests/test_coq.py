@@ -41,6 +41,7 @@ THEOREMS = (
     "T1_total",
     "T1_closed",
     "T3_linear",
+    "T3_strict",
     "T2_relation",
     "T2_closed",
     "T2_closed_ground",

@@ -9,6 +9,8 @@ Check T1_closed.
 Print Assumptions T1_closed.
 Check T3_linear.
 Print Assumptions T3_linear.
+Check T3_strict.
+Print Assumptions T3_strict.
 Check T2_relation.
 Print Assumptions T2_relation.
 Check T2_closed.

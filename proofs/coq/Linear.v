@@ -186,3 +186,56 @@ Proof.
         exfalso. rewrite (proj2 (lty_occurs _ _ _ H3) (S x) C) in Hs3; [discriminate|].
         now apply has_cons.
 Qed.
+
+(** * Strict mode (SPEC §3): no iteration step uses an outer variable *)
+
+(** Whether t has a free variable with index ≥ k. *)
+Fixpoint fv_ge (k : nat) (t : tm) : bool :=
+  match t with
+  | Var n => Nat.leb k n
+  | Tru | Fls | Zero => false
+  | If c u1 u2 => fv_ge k c || fv_ge k u1 || fv_ge k u2
+  | Succ t => fv_ge k t
+  | Lam _ t => fv_ge (S k) t
+  | App t u => fv_ge k t || fv_ge k u
+  | Iter t u0 u1 => fv_ge k t || fv_ge k u0 || fv_ge (S k) u1
+  end.
+
+(** Strict mode: every step mentions no variable but its own (Θ = · in rule Iter). *)
+Fixpoint strict (t : tm) : bool :=
+  match t with
+  | Var _ | Tru | Fls | Zero => true
+  | If c u1 u2 => strict c && strict u1 && strict u2
+  | Succ t => strict t
+  | Lam _ t => strict t
+  | App t u => strict t && strict u
+  | Iter t u0 u1 => strict t && strict u0 && strict u1 && negb (fv_ge 1 u1)
+  end.
+
+Lemma fv_ge_occurs t : forall k x, fv_ge k t = false -> occurs (k + x) t = false.
+Proof.
+  induction t; intros k x H; simpl in *; rewrite ?orb_false_iff in *; intuition auto.
+  - apply Nat.eqb_neq. apply Nat.leb_gt in H. lia.
+  - apply (IHt (S k) x H).
+  - apply (IHt3 (S k) x); auto.
+Qed.
+
+Lemma strict_no_weights t : strict t = true -> forall x, in_step x t = false.
+Proof.
+  induction t; intros H x; simpl in *; rewrite ?andb_true_iff in H; rewrite ?orb_false_iff;
+    intuition auto.
+  - apply (fv_ge_occurs t3 1 x). now apply negb_true_iff.
+Qed.
+
+(** Corollary 3.1: in strict mode the compiled map is linear in every variable of the context. *)
+Corollary T3_strict K G t A : lty G t A -> strict t = true ->
+  forall x B, has G x B -> forall rho, env_len K G rho ->
+  (forall v w, length v = dim K B -> length w = dim K B ->
+     compile K (upd rho x (vadd v w)) t =
+     vadd (compile K (upd rho x v) t) (compile K (upd rho x w) t)) /\
+  (forall c v, length v = dim K B ->
+     compile K (upd rho x (vscale c v)) t = vscale c (compile K (upd rho x v) t)).
+Proof.
+  intros Ht Hs x B Hx rho Hr. apply (T3_linear K G t A Ht x B Hx); auto.
+  now apply strict_no_weights.
+Qed.
