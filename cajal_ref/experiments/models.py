@@ -1,25 +1,23 @@
-"""The two models of each experiment: direct (a compiled Cajal program linked with learned parts)
-and indirect (a plain CNN), as pure functions of a parameter pytree (SPEC §7).
+"""What every model is, the experiments' linked Cajal programs, and the `controlled` protocol's models.
 
-Direct: the example program `iterate` (or `conditional`), compiled at K = 9 and
-turned into a JAX function by `backends.jax_backend`. Its free variables are bound
-to learned networks: `num` to the softmax of a small classifier CNN's 10 scores
-(the recurrent neuron's coefficients nᵢ), `img` to the input, `step` to a small
-learned convolution shared by all iterations, and in experiment 2 `odd` to the
-softmax of 2 more scores of the same classifier. The iteration itself is the
-compiled recurrent neuron; no loop here stands in for it.
+A `Model` is a pair of pure functions (init from a PRNG key, apply to a batch of
+images) over a parameter pytree, so the trainer can vmap it over seeds and jit a
+whole train step. `example_program` checks and lowers the example program
+(cajal_ref/examples/<experiment>.cj) and links it for JAX: the iteration of every
+direct model is that compiled recurrent neuron; no loop here stands in for `iter`.
 
-Indirect: a small U-Net-style CNN (two poolings, skip connections, output added to
-the input) with several times the direct model's parameters, so that it is not
-starved of capacity: receptive field and global context cover the whole 16×16 image,
-which it needs to decide how far to dilate.
+The controlled protocol's models (the paper protocol's are in paper_models.py):
 
-Both models use the same initialisation scheme (He-normal convolutions, zero
-biases), and both start as the identity map: the indirect CNN's output layer and the
-step's output layer are zero at initialisation (their outputs are added to the input).
-Without this the direct model of experiment 2 fell into a dead end in tuning: a
-random step made iterating worse than not iterating, the learned condition
-saturated at `false`, and then no gradient reached the step again.
+Direct: the compiled program with `num` bound to a small classifier CNN's 10 scores
+(softmax by default; `count="raw"` passes the raw scores, as the authors do), `img`
+to the input, `step` to a small residual convolution that starts as the identity
+(`step="residual"`) or to the authors' hypernetwork (`step="hyper"`), and in
+experiment 2 `odd` to 2 more scores of the same classifier.
+
+Indirect: a U-Net-style CNN (two poolings, skip connections). With
+`identity_start=True` (the default) its output is added to the input and its output
+layer starts at zero, so it starts as the identity, like the direct model; with
+False it is a plain CNN from a random start, as in the authors' protocol.
 """
 
 from __future__ import annotations
@@ -30,133 +28,40 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ..backends.jax_backend import JaxProgram, jax_term
 from ..diagnostics import CajalError, ErrorKind
 from ..loader import example_source, load_workspace
 from ..syntax import Iter, free_vars
-
-Params = dict[str, Any]
-Array = jax.Array
+from .layers import (
+    Array,
+    Params,
+    avg_pool2,
+    conv,
+    dense,
+    he_conv,
+    he_dense,
+    upsample2,
+    zero_conv,
+)
 
 NAT_BOUND = 9
 """K: Nat has K + 1 = 10 basis vectors, one per digit class (as in the paper's artifact)."""
 
-CLASSIFIER_CHANNELS = (8, 16)
-STEP_HIDDEN = 8
-INDIRECT_CHANNELS = (8, 16, 16)
-
-
-# ---------------------------------------------------------------------------
-# Layers (NHWC images, HWIO kernels)
-# ---------------------------------------------------------------------------
-
-
-def _conv_init(key: Array, size: int, c_in: int, c_out: int) -> Params:
-    fan_in = size * size * c_in
-    w = jax.random.normal(key, (size, size, c_in, c_out), jnp.float32) * np.sqrt(2.0 / fan_in)
-    return {"w": w, "b": jnp.zeros((c_out,), jnp.float32)}
-
-
-def _zero_conv(size: int, c_in: int, c_out: int) -> Params:
-    """A convolution that starts at zero: a residual branch that begins as the identity map."""
-    return {"w": jnp.zeros((size, size, c_in, c_out), jnp.float32), "b": jnp.zeros((c_out,), jnp.float32)}
-
-
-def _dense_init(key: Array, n_in: int, n_out: int, scale: float = 1.0) -> Params:
-    w = jax.random.normal(key, (n_in, n_out), jnp.float32) * (scale * np.sqrt(1.0 / n_in))
-    return {"w": w, "b": jnp.zeros((n_out,), jnp.float32)}
-
-
-def conv(layer: Params, x: Array) -> Array:
-    """A stride-1 'same' convolution of a batch of NHWC images.
-
-    With one input channel it is computed as patches @ kernel (im2col), which XLA's
-    CPU backend runs about twice as fast as its generic convolution at these sizes.
-    """
-    w: Array = layer["w"]
-    b: Array = layer["b"]
-    size, _, c_in, c_out = w.shape
-    if c_in == 1:
-        pad = size // 2
-        _, height, width, _ = x.shape
-        padded = jnp.pad(x[..., 0], ((0, 0), (pad, pad), (pad, pad)))
-        patches = jnp.stack(
-            [padded[:, i : i + height, j : j + width] for i in range(size) for j in range(size)], axis=-1
-        )
-        return patches @ w.reshape(size * size, c_out) + b
-    y = jax.lax.conv_general_dilated(
-        x, w, window_strides=(1, 1), padding="SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
-    )
-    return y + b
-
-
-def avg_pool2(x: Array) -> Array:
-    n, h, w, c = x.shape
-    return x.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
-
-
-def upsample2(x: Array) -> Array:
-    """Nearest-neighbour doubling of height and width."""
-    return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
-
-
-def count_parameters(params: Params) -> int:
-    return int(sum(np.prod(leaf.shape) for leaf in jax.tree_util.tree_leaves(params)))
-
-
-# ---------------------------------------------------------------------------
-# The direct model's learned parts
-# ---------------------------------------------------------------------------
-
-
-def init_classifier(key: Array, n_scores: int, channels: tuple[int, int] = CLASSIFIER_CHANNELS) -> Params:
-    """A two-block CNN (conv 3×3, ReLU, 2×2 average pool, twice) and a linear layer to the scores."""
-    k1, k2, k3 = jax.random.split(key, 3)
-    c1, c2 = channels
-    return {
-        "conv1": _conv_init(k1, 3, 1, c1),
-        "conv2": _conv_init(k2, 3, c1, c2),
-        "out": _dense_init(k3, (16 // 4) ** 2 * c2, n_scores),
-    }
-
-
-def classifier_scores(params: Params, images: Array) -> Array:
-    """Scores of shape (batch, n_scores) for images of shape (batch, 16, 16)."""
-    h = images[..., None]
-    h = avg_pool2(jax.nn.relu(conv(params["conv1"], h)))
-    h = avg_pool2(jax.nn.relu(conv(params["conv2"], h)))
-    h = h.reshape(h.shape[0], -1)
-    w: Array = params["out"]["w"]
-    b: Array = params["out"]["b"]
-    return h @ w + b
-
-
-def init_step(key: Array, hidden: int = STEP_HIDDEN) -> Params:
-    """The learned step: y + conv1×1(ReLU(conv3×3(y))), starting as the identity (zero output layer)."""
-    inner = _conv_init(key, 3, 1, hidden)
-    return {"hidden": inner, "out": _zero_conv(1, hidden, 1)}
-
-
-def apply_step(params: Params, image: Array) -> Array:
-    """One application of the step to a single image of shape (16, 16)."""
-    h = image[None, :, :, None]
-    delta = conv(params["out"], jax.nn.relu(conv(params["hidden"], h)))
-    return image + delta[0, :, :, 0]
-
-
-# ---------------------------------------------------------------------------
-# Models
-# ---------------------------------------------------------------------------
+CLASSIFIER_CHANNELS = (16, 32)
+STEP_HIDDEN = 16
+INDIRECT_CHANNELS = (16, 32, 32)
+SMALL_INDIRECT_CHANNELS = (4, 8, 8)
+"""The `small-indirect` ablation: about the paper's parameter ratio between D and I."""
 
 
 @dataclass(frozen=True)
 class Model:
     """A model: how to make its parameters and how to map a batch of images to predictions.
 
-    `counts`, for the direct model, gives the distribution over iteration counts
-    that the compiled program feeds its recurrent neuron (a diagnostic).
+    `counts`, for a direct model, gives the vector of iteration counts that the
+    compiled program feeds its recurrent neuron (a diagnostic); `clip` says whether
+    its gradients are clipped to norm 1 (the authors clip D and T, not I).
     """
 
     name: str
@@ -164,6 +69,7 @@ class Model:
     apply: Callable[[Params, Array], Array]
     describe: str
     counts: Callable[[Params, Array], Array] | None = None
+    clip: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,101 +79,6 @@ class ExampleProgram:
     name: str
     program: JaxProgram
     count: JaxProgram
-
-
-def direct_model(
-    example: ExampleProgram,
-    *,
-    step_hidden: int = STEP_HIDDEN,
-    classifier_channels: tuple[int, int] = CLASSIFIER_CHANNELS,
-) -> Model:
-    """The compiled program linked with a classifier (num, and odd for `conditional`) and a learned step.
-
-    The program is a JAX function of one environment {"num", "img", "step"[, "odd"]};
-    the batch is handled by vmap over environments.
-    """
-    conditional = any(name == "odd" for name, _ in example.program.context)
-    n_scores = NAT_BOUND + 1 + (2 if conditional else 0)
-
-    def init(key: Array) -> Params:
-        k1, k2 = jax.random.split(key)
-        return {
-            "classifier": init_classifier(k1, n_scores, classifier_channels),
-            "step": init_step(k2, step_hidden),
-        }
-
-    def learned_values(params: Params, images: Array) -> dict[str, Array]:
-        scores = classifier_scores(params["classifier"], images)
-        values = {"num": jax.nn.softmax(scores[:, : NAT_BOUND + 1], axis=-1), "img": images}
-        if conditional:
-            values["odd"] = jax.nn.softmax(scores[:, NAT_BOUND + 1 :], axis=-1)
-        return values
-
-    def apply(params: Params, images: Array) -> Array:
-        def step(y: Array) -> Array:
-            return apply_step(params["step"], y)
-
-        def one(values: dict[str, Array]) -> Array:
-            out: Array = example.program({**values, "step": step})
-            return out
-
-        return jax.vmap(one)(learned_values(params, images))
-
-    def counts(params: Params, images: Array) -> Array:
-        values = learned_values(params, images)
-        wanted = {name: values[name] for name, _ in example.count.context}
-
-        def one(env: dict[str, Array]) -> Array:
-            out: Array = example.count(env)
-            return out
-
-        return jax.vmap(one)(wanted)
-
-    return Model(
-        "direct",
-        init,
-        apply,
-        f"compiled `{example.name}` (K = {NAT_BOUND}) linked with a classifier CNN "
-        f"(channels {classifier_channels}, {n_scores} scores) and a learned step "
-        f"(3×3 conv to {step_hidden} channels, ReLU, 1×1 conv, residual)",
-        counts,
-    )
-
-
-def init_indirect(key: Array, channels: tuple[int, int, int] = INDIRECT_CHANNELS) -> Params:
-    k = jax.random.split(key, 5)
-    c1, c2, c3 = channels
-    return {
-        "enc1": _conv_init(k[0], 3, 1, c1),
-        "enc2": _conv_init(k[1], 3, c1, c2),
-        "enc3": _conv_init(k[2], 3, c2, c3),
-        "dec2": _conv_init(k[3], 3, c3 + c2, c2),
-        "dec1": _conv_init(k[4], 3, c2 + c1, c1),
-        "out": _zero_conv(3, c1, 1),
-    }
-
-
-def apply_indirect(params: Params, images: Array) -> Array:
-    """U-Net-style: 16×16 → 8×8 → 4×4 and back with skip connections; the output is added to x."""
-    x = images[..., None]
-    e1 = jax.nn.relu(conv(params["enc1"], x))
-    e2 = jax.nn.relu(conv(params["enc2"], avg_pool2(e1)))
-    e3 = jax.nn.relu(conv(params["enc3"], avg_pool2(e2)))
-    d2 = jax.nn.relu(conv(params["dec2"], jnp.concatenate([upsample2(e3), e2], axis=-1)))
-    d1 = jax.nn.relu(conv(params["dec1"], jnp.concatenate([upsample2(d2), e1], axis=-1)))
-    return images + conv(params["out"], d1)[..., 0]
-
-
-def indirect_model(*, channels: tuple[int, int, int] = INDIRECT_CHANNELS) -> Model:
-    def init(key: Array) -> Params:
-        return init_indirect(key, channels)
-
-    return Model(
-        "indirect",
-        init,
-        apply_indirect,
-        f"U-Net-style CNN (channels {channels}, two 2×2 poolings, skip connections, residual)",
-    )
 
 
 def example_program(experiment: str) -> ExampleProgram:
@@ -291,11 +102,157 @@ def example_program(experiment: str) -> ExampleProgram:
     )
 
 
+def init_classifier(key: Array, side: int, n_scores: int, channels: tuple[int, int]) -> Params:
+    """Two blocks of conv 3×3, ReLU, 2×2 average pool, then a linear layer to the scores."""
+    k1, k2, k3 = jax.random.split(key, 3)
+    c1, c2 = channels
+    return {
+        "conv1": he_conv(k1, 3, 1, c1),
+        "conv2": he_conv(k2, 3, c1, c2),
+        "out": he_dense(k3, (side // 4) ** 2 * c2, n_scores),
+    }
+
+
+def classifier_scores(params: Params, images: Array) -> Array:
+    h = avg_pool2(jax.nn.relu(conv(params["conv1"], images[..., None])))
+    h = avg_pool2(jax.nn.relu(conv(params["conv2"], h)))
+    return dense(params["out"], h.reshape(h.shape[0], -1))
+
+
+def init_residual_step(key: Array, hidden: int) -> Params:
+    """y + conv1×1(ReLU(conv3×3(y))), starting as the identity (zero output layer)."""
+    return {"hidden": he_conv(key, 3, 1, hidden), "out": zero_conv(1, hidden, 1)}
+
+
+def apply_residual_step(params: Params, image: Array) -> Array:
+    h = image[None, :, :, None]
+    delta = conv(params["out"], jax.nn.relu(conv(params["hidden"], h)))
+    return image + delta[0, :, :, 0]
+
+
+def direct_model(
+    example: ExampleProgram,
+    side: int,
+    *,
+    step: str = "residual",
+    count: str = "softmax",
+    step_hidden: int = STEP_HIDDEN,
+    classifier_channels: tuple[int, int] = CLASSIFIER_CHANNELS,
+) -> Model:
+    """The compiled program linked with a classifier (num, and odd for `conditional`) and a learned step."""
+    from .paper_models import KERNEL, hyper_step, init_trunk
+
+    if step not in ("residual", "hyper") or count not in ("softmax", "raw"):
+        raise ValueError(f"unknown direct-model option: step={step!r}, count={count!r}")
+    conditional = any(name == "odd" for name, _ in example.program.context)
+    n_scores = NAT_BOUND + 1 + (2 if conditional else 0)
+
+    def init(key: Array) -> Params:
+        k1, k2 = jax.random.split(key)
+        step_params = (
+            init_residual_step(k2, step_hidden)
+            if step == "residual"
+            else init_trunk(k2, side, KERNEL * KERNEL)
+        )
+        return {"classifier": init_classifier(k1, side, n_scores, classifier_channels), "step": step_params}
+
+    def squash(scores: Array) -> Array:
+        return jax.nn.softmax(scores, axis=-1) if count == "softmax" else scores
+
+    def learned_values(params: Params, images: Array) -> dict[str, Array]:
+        scores = classifier_scores(params["classifier"], images)
+        values = {"num": squash(scores[:, : NAT_BOUND + 1]), "img": images}
+        if conditional:
+            values["odd"] = squash(scores[:, NAT_BOUND + 1 :])
+        return values
+
+    def apply(params: Params, images: Array) -> Array:
+        def step_fn(y: Array) -> Array:
+            if step == "residual":
+                return apply_residual_step(params["step"], y)
+            return hyper_step(params["step"], y)
+
+        def one(values: dict[str, Array]) -> Array:
+            out: Array = example.program({**values, "step": step_fn})
+            return out
+
+        return jax.vmap(one)(learned_values(params, images))
+
+    def counts(params: Params, images: Array) -> Array:
+        values = learned_values(params, images)
+        wanted = {name: values[name] for name, _ in example.count.context}
+
+        def one(env: dict[str, Array]) -> Array:
+            out: Array = example.count(env)
+            return out
+
+        return jax.vmap(one)(wanted)
+
+    step_text = (
+        f"a residual step (3×3 conv to {step_hidden} channels, ReLU, 1×1 conv, identity start)"
+        if step == "residual"
+        else "the authors' hypernetwork step"
+    )
+    return Model(
+        "direct",
+        init,
+        apply,
+        f"compiled `{example.name}` (K = {NAT_BOUND}) linked with a classifier CNN (channels "
+        f"{classifier_channels}, {n_scores} scores, {count} counts) and {step_text}",
+        counts,
+    )
+
+
+def init_indirect(key: Array, channels: tuple[int, int, int], identity_start: bool) -> Params:
+    k = jax.random.split(key, 6)
+    c1, c2, c3 = channels
+    return {
+        "enc1": he_conv(k[0], 3, 1, c1),
+        "enc2": he_conv(k[1], 3, c1, c2),
+        "enc3": he_conv(k[2], 3, c2, c3),
+        "dec2": he_conv(k[3], 3, c3 + c2, c2),
+        "dec1": he_conv(k[4], 3, c2 + c1, c1),
+        "out": zero_conv(3, c1, 1) if identity_start else he_conv(k[5], 3, c1, 1),
+    }
+
+
+def unet(params: Params, images: Array) -> Array:
+    """side → side/2 → side/4 and back with skip connections; one output channel."""
+    x = images[..., None]
+    e1 = jax.nn.relu(conv(params["enc1"], x))
+    e2 = jax.nn.relu(conv(params["enc2"], avg_pool2(e1)))
+    e3 = jax.nn.relu(conv(params["enc3"], avg_pool2(e2)))
+    d2 = jax.nn.relu(conv(params["dec2"], jnp.concatenate([upsample2(e3), e2], axis=-1)))
+    d1 = jax.nn.relu(conv(params["dec1"], jnp.concatenate([upsample2(d2), e1], axis=-1)))
+    out: Array = conv(params["out"], d1)[..., 0]
+    return out
+
+
+def indirect_model(
+    *, channels: tuple[int, int, int] = INDIRECT_CHANNELS, identity_start: bool = True
+) -> Model:
+    def init(key: Array) -> Params:
+        return init_indirect(key, channels, identity_start)
+
+    def apply(params: Params, images: Array) -> Array:
+        out = unet(params, images)
+        return images + out if identity_start else out
+
+    start = "residual, identity start" if identity_start else "no residual, random start"
+    return Model(
+        "indirect",
+        init,
+        apply,
+        f"U-Net-style CNN (channels {channels}, two 2×2 poolings, skip connections, {start})",
+    )
+
+
 def make_models(
     experiment: str,
+    side: int,
     direct_options: Mapping[str, Any] | None = None,
     indirect_options: Mapping[str, Any] | None = None,
 ) -> tuple[Model, Model]:
-    """(direct, indirect) for "iterate" or "conditional", with optional size overrides."""
-    direct = direct_model(example_program(experiment), **dict(direct_options or {}))
+    """(direct, indirect) of the controlled protocol for "iterate" or "conditional"."""
+    direct = direct_model(example_program(experiment), side, **dict(direct_options or {}))
     return direct, indirect_model(**dict(indirect_options or {}))

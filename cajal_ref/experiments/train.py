@@ -1,19 +1,28 @@
-"""Training: Adam on the L1 loss, jitted, with the test PSNR measured along the way.
+"""Training: Adam on the L1 loss, one jitted step for many runs at once, per-image test PSNR.
 
-Both models of an experiment go through exactly this loop with the same optimiser,
-loss, batch size, step budget and batch sequence (the batches depend only on the
-seed and the training-set size), so the only difference between them is the model.
-Each step is one jitted call (a `lax.scan` over steps would save dispatch, but
-XLA's CPU convolutions inside a loop body run some 30× slower here, measured); every
-`eval_every` steps the whole test set is evaluated.
+A *lane* is one run: a seed and a learning rate. All lanes of one model and one batch
+size train together: the train step is `jax.vmap`ped over lanes (parameters and
+optimiser states stacked on axis 0, the learning rate a traced hyperparameter) and
+jitted once, so ten seeds cost one compiled step on CPU and fill a GPU. The same code
+runs on whatever `jax.devices()` offers.
+
+Batches: shuffled passes (epochs) over the training pool, ⌈n/B⌉ batches per epoch,
+the last one short (its missing places have weight 0, so the loss is the mean over
+the images present, as a PyTorch DataLoader without drop_last gives). They depend
+only on (seed, n, B), so every model of a cell sees the same batches.
+
+Metric (the authors'): per-image PSNR, 10·log10(peak² / MSE) with peak = that
+target's max − min, averaged over the test images; also the test L1 loss.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import jax
@@ -21,160 +30,272 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .data import FloatArray, Split
-from .models import Model, Params, count_parameters
+from .layers import Params
+from .models import Model
+
+EVAL_CHUNK = 200
+"""Test images evaluated per call (bounds memory on CPU and GPU)."""
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """The budget and optimiser shared by both models."""
-
-    steps: int
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    eval_every: int = 50
-
-    def __post_init__(self) -> None:
-        if self.steps < 1 or self.eval_every < 1 or self.batch_size < 1:
-            raise ValueError("steps, eval_every and batch_size must be positive")
-        if self.steps % self.eval_every:
-            raise ValueError(f"steps ({self.steps}) must be a multiple of eval_every ({self.eval_every})")
+class Interrupted(Exception):
+    """Ctrl-C arrived; raised between two train steps, never inside a JAX call."""
 
 
-def psnr_db(mse: float) -> float:
-    """Peak signal-to-noise ratio for images in [0, 1]: 10·log10(1 / MSE), over the whole test set."""
-    return float(10.0 * np.log10(1.0 / max(mse, 1e-20)))
+class StopFlag:
+    """Set by the SIGINT handler; polled by the training loop at safe points."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Interrupted()
+
+    @property
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+def batch_plan(
+    seed: int, train_size: int, batch_size: int, epochs: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(steps, B) indices and weights: `epochs` shuffled passes; each epoch's last batch padded (weight 0)."""
+    rng = np.random.default_rng([seed, train_size, batch_size])
+    per_epoch = -(-train_size // batch_size)
+    indices = np.zeros((epochs * per_epoch, batch_size), dtype=np.int32)
+    weights = np.zeros((epochs * per_epoch, batch_size), dtype=np.float32)
+    for epoch in range(epochs):
+        order = rng.permutation(train_size)
+        padded = np.concatenate([order, np.zeros(per_epoch * batch_size - train_size, dtype=order.dtype)])
+        rows = slice(epoch * per_epoch, (epoch + 1) * per_epoch)
+        indices[rows] = padded.reshape(per_epoch, batch_size)
+        weights[rows] = (np.arange(per_epoch * batch_size) < train_size).reshape(per_epoch, batch_size)
+    return indices, weights
+
+
+def steps_per_run(train_size: int, batch_size: int, epochs: int) -> int:
+    return epochs * math.ceil(train_size / batch_size)
+
+
+def eval_schedule(total_steps: int, dense_until: int = 200, dense: int = 20, sparse: int = 100) -> list[int]:
+    """Step 0, every `dense` steps to `dense_until`, then every `sparse`, and the last step."""
+    if dense < 1 or sparse < 1:
+        raise ValueError("evaluation intervals must be positive")
+    steps = set(range(0, min(dense_until, total_steps) + 1, dense))
+    steps.update(range(dense_until + sparse, total_steps + 1, sparse) if total_steps > dense_until else ())
+    steps.add(total_steps)
+    return sorted(steps)
+
+
+def per_image_psnr(prediction: jax.Array, target: jax.Array) -> jax.Array:
+    """10·log10(peak²/MSE) per image, peak = the target's max − min (the authors' metric)."""
+    axes = tuple(range(1, target.ndim))
+    mse = jnp.mean((prediction - target) ** 2, axis=axes)
+    peak = jnp.max(target, axis=axes) - jnp.min(target, axis=axes)
+    return 10.0 * jnp.log10(peak**2 / jnp.maximum(mse, 1e-12))
+
+
+def stack_trees(trees: Sequence[Any]) -> Any:
+    """One pytree whose leaves are the given trees' leaves stacked on a new axis 0 (the lanes)."""
+    return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *trees)
 
 
 @dataclass
-class RunResult:
-    """One training run: its learning curve (test PSNR at each evaluated step) and final parameters."""
+class Curves:
+    """One lane's record: evaluated steps, test PSNR and L1, and the train loss of every step."""
 
-    model: str
-    seed: int
-    train_size: int
     steps: list[int]
     test_psnr: list[float]
-    parameters: int
-    params: Params = field(repr=False)
-
-    @property
-    def final_psnr(self) -> float:
-        return self.test_psnr[-1]
-
-    def steps_to(self, threshold_db: float) -> int | None:
-        """The first evaluated step whose test PSNR reaches the threshold (None if never)."""
-        for step, value in zip(self.steps, self.test_psnr, strict=True):
-            if value >= threshold_db:
-                return step
-        return None
+    test_l1: list[float]
+    train_loss: list[float]
+    snapshots: dict[int, list[list[list[float]]]]
 
 
-def batch_indices(seed: int, train_size: int, steps: int, batch_size: int) -> np.ndarray[Any, Any]:
-    """(steps, batch_size) indices: shuffled passes over the training set, one after another.
+class LaneTrainer:
+    """Trains all lanes of one model at one batch size together (vmap over lanes, one jit)."""
 
-    Depends only on (seed, train_size), so both models see the same batches.
-    """
-    rng = np.random.default_rng([seed, train_size])
-    needed = steps * batch_size
-    passes = [rng.permutation(train_size) for _ in range(-(-needed // train_size))]
-    return np.concatenate(passes)[:needed].reshape(steps, batch_size)
+    def __init__(
+        self,
+        model: Model,
+        train_x: np.ndarray[Any, Any],
+        train_y: np.ndarray[Any, Any],
+        test_x: np.ndarray[Any, Any],
+        test_y: np.ndarray[Any, Any],
+        clip: bool,
+        snapshots: int = 0,
+    ) -> None:
+        """`snapshots`: the first that many test images are also returned as outputs at each evaluation."""
+        self.model = model
+        self.train_x = jnp.asarray(train_x)
+        self.train_y = jnp.asarray(train_y)
+        n = len(test_x)
+        self.n_test = n
+        self.chunk = min(EVAL_CHUNK, n)
+        chunks = -(-n // self.chunk)
+        pad = chunks * self.chunk - n
+        self.test_x = jnp.asarray(np.concatenate([test_x, np.zeros((pad, *test_x.shape[1:]), test_x.dtype)]))
+        self.test_y = jnp.asarray(np.concatenate([test_y, np.zeros((pad, *test_y.shape[1:]), test_y.dtype)]))
+        self.test_w = jnp.asarray((np.arange(chunks * self.chunk) < n).astype(np.float32))
+        self.snapshots = min(snapshots, self.chunk)
+        adam = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)
+        self.optimizer = optax.chain(optax.clip_by_global_norm(1.0), adam) if clip else adam
+        self.clip = clip
+        self._step = jax.jit(jax.vmap(self._train_step, in_axes=(0, 0, None, None, 0, 0)))
+        self._eval = jax.jit(jax.vmap(self._evaluate, in_axes=(0, None, None, None)))
+
+    def _loss(self, params: Params, x: jax.Array, y: jax.Array, w: jax.Array) -> jax.Array:
+        per_image = jnp.mean(jnp.abs(self.model.apply(params, x) - y), axis=(1, 2))
+        return jnp.sum(per_image * w) / jnp.sum(w)
+
+    def _train_step(
+        self,
+        params: Params,
+        opt_state: Any,
+        data_x: jax.Array,
+        data_y: jax.Array,
+        idx: jax.Array,
+        w: jax.Array,
+    ) -> tuple[Params, Any, jax.Array]:
+        # the data are arguments, not closure constants: XLA would otherwise embed them in the program
+        x, y = data_x[idx], data_y[idx]
+        loss, grads = jax.value_and_grad(self._loss)(params, x, y, w)
+        updates, opt_state = self.optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    def _evaluate(
+        self, params: Params, x: jax.Array, y: jax.Array, w: jax.Array
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """Weighted sums of per-image PSNR and L1 over a chunk, and the outputs of its first images."""
+        prediction = self.model.apply(params, x)
+        # padding images (w = 0) have a zero target range; keep their PSNR finite, then weigh it out
+        psnr = jnp.where(w > 0, per_image_psnr(prediction, y), 0.0)
+        l1 = jnp.mean(jnp.abs(prediction - y), axis=(1, 2))
+        return jnp.sum(psnr * w), jnp.sum(l1 * w), prediction[: self.snapshots]
+
+    def init(self, seeds: Sequence[int], learning_rates: Sequence[float]) -> tuple[Params, Any]:
+        params = [self.model.init(jax.random.PRNGKey(seed)) for seed in seeds]
+        states = []
+        for p, lr in zip(params, learning_rates, strict=True):
+            state = self.optimizer.init(p)
+            adam_state = state[1] if self.clip else state
+            adam_state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
+            states.append(state)
+        return stack_trees(params), stack_trees(states)
+
+    def evaluate(
+        self, params: Params
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """(lanes,) mean per-image test PSNR and mean test L1, and (lanes, snapshots, H, W) outputs."""
+        psnr_sum: Any = 0.0
+        l1_sum: Any = 0.0
+        first: Any = None
+        for start in range(0, int(self.test_x.shape[0]), self.chunk):
+            part = slice(start, start + self.chunk)
+            p, l1, outputs = self._eval(params, self.test_x[part], self.test_y[part], self.test_w[part])
+            psnr_sum, l1_sum = psnr_sum + p, l1_sum + l1
+            first = outputs if first is None else first
+        return np.asarray(psnr_sum) / self.n_test, np.asarray(l1_sum) / self.n_test, np.asarray(first)
+
+    def train(
+        self,
+        seeds: Sequence[int],
+        learning_rates: Sequence[float],
+        batch_size: int,
+        epochs: int,
+        schedule: Sequence[int],
+        *,
+        snapshot_steps: Sequence[int] = (),
+        on_progress: Callable[[int], None] | None = None,
+        stop: StopFlag | None = None,
+        max_steps: int | None = None,
+        train_size: int | None = None,
+    ) -> tuple[list[Curves], Params]:
+        """Train lane i = (seeds[i], learning_rates[i]) for `epochs` (or `max_steps`); eval at `schedule`."""
+        n = train_size or int(self.train_x.shape[0])  # the first n images of the pool
+        plans = [batch_plan(seed, n, batch_size, epochs) for seed in seeds]
+        indices = np.stack([p[0] for p in plans], axis=1)[:max_steps]  # (steps, lanes, B)
+        weights = np.stack([p[1] for p in plans], axis=1)[:max_steps]
+        total = indices.shape[0]
+        params, opt_state = self.init(seeds, learning_rates)
+        lanes = len(seeds)
+        curves = [Curves([], [], [], [], {}) for _ in range(lanes)]
+        wanted = set(schedule)
+        snaps = set(snapshot_steps)
+        losses: list[jax.Array] = []
+
+        def record(step: int) -> None:
+            psnr, l1, outputs = self.evaluate(params)
+            for i, curve in enumerate(curves):
+                curve.steps.append(step)
+                curve.test_psnr.append(float(psnr[i]))
+                curve.test_l1.append(float(l1[i]))
+            if self.snapshots and step in snaps:
+                for i, curve in enumerate(curves):
+                    curve.snapshots[step] = np.round(outputs[i].astype(np.float64), 3).tolist()
+
+        if 0 in wanted:
+            record(0)
+        for step in range(total):
+            if stop is not None and stop.is_set:
+                jax.block_until_ready((params, opt_state))  # type: ignore[no-untyped-call]  # nothing in flight
+                stop.check()
+            params, opt_state, loss = self._step(
+                params,
+                opt_state,
+                self.train_x,
+                self.train_y,
+                jnp.asarray(indices[step]),
+                jnp.asarray(weights[step]),
+            )
+            losses.append(loss)
+            if step + 1 in wanted:
+                record(step + 1)
+            if on_progress is not None:
+                on_progress(step + 1)
+        history = np.asarray(jnp.stack(losses)) if losses else np.zeros((0, lanes))
+        for i, curve in enumerate(curves):
+            curve.train_loss = [float(v) for v in history[:, i]]
+        return curves, params
 
 
 class Progress:
-    """A plain-text progress bar on stderr: one updating line on a terminal, else a line per run."""
+    """A plain-text progress display on stderr: runs done and steps done, one updating line on a terminal."""
 
-    def __init__(self, total_steps: int, stream: TextIO | None = None, enabled: bool = True) -> None:
-        self.total = max(total_steps, 1)
-        self.done = 0
+    def __init__(self, total_runs: int, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.total_runs = max(total_runs, 1)
+        self.runs_done = 0
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
         self.tty = enabled and self.stream.isatty()
         self.start = time.monotonic()
+        self._last = 0.0
 
-    def advance(self, steps: int, label: str) -> None:
-        self.done += steps
-        if self.tty:
-            fraction = self.done / self.total
-            filled = int(30 * fraction)
-            bar = "#" * filled + "-" * (30 - filled)
-            elapsed = time.monotonic() - self.start
-            self.stream.write(f"\r[{bar}] {100 * fraction:5.1f}% {elapsed:6.0f}s  {label:<60.60}")
-            self.stream.flush()
-
-    def note(self, line: str) -> None:
-        """A line that stays (e.g. a finished run); on a terminal it is printed under the bar."""
+    def steps(self, label: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        elapsed = time.monotonic() - self.start
+        now = time.monotonic()
+        if self.tty and (now - self._last > 0.2 or done == total):
+            self._last = now
+            self.stream.write(
+                f"\r\x1b[K[runs {self.runs_done}/{self.total_runs}] {label}: step {done}/{total} "
+                f"({now - self.start:.0f}s)"
+            )
+            self.stream.flush()
+
+    def note(self, line: str, runs: int = 0) -> None:
+        """A line that stays (a finished or skipped run); `runs` of them count as done."""
+        self.runs_done += runs
+        if not self.enabled:
+            return
         prefix = "\r\x1b[K" if self.tty else ""
-        self.stream.write(f"{prefix}[{100 * self.done / self.total:5.1f}% {elapsed:5.0f}s] {line}\n")
+        elapsed = time.monotonic() - self.start
+        self.stream.write(f"{prefix}[runs {self.runs_done}/{self.total_runs} {elapsed:5.0f}s] {line}\n")
         self.stream.flush()
 
     def close(self) -> None:
         if self.tty:
-            self.stream.write("\n")
+            self.stream.write("\r\x1b[K")
             self.stream.flush()
-
-
-class Trainer:
-    """The jitted training chunk and test evaluation of one model on one experiment's data."""
-
-    def __init__(self, model: Model, split: Split, config: TrainConfig) -> None:
-        self.model = model
-        self.split = split
-        self.config = config
-        self.optimizer = optax.adam(config.learning_rate)
-        self.test_x = jnp.asarray(split.test_x)
-        self.test_y = jnp.asarray(split.test_y)
-        self._step = jax.jit(self._train_step)
-        self._predict = jax.jit(model.apply)
-
-    def loss(self, params: Params, x: jax.Array, y: jax.Array) -> jax.Array:
-        """The L1 loss: mean absolute error per pixel."""
-        return jnp.mean(jnp.abs(self.model.apply(params, x) - y))
-
-    def _train_step(
-        self, params: Params, opt_state: Any, batch_x: jax.Array, batch_y: jax.Array
-    ) -> tuple[Params, Any]:
-        grads = jax.grad(self.loss)(params, batch_x, batch_y)
-        updates, opt_state = self.optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state
-
-    def predict(self, params: Params, images: FloatArray | jax.Array) -> np.ndarray[Any, Any]:
-        return np.asarray(self._predict(params, jnp.asarray(images)))
-
-    def test_psnr(self, params: Params) -> float:
-        return self.psnr(params, self.test_x, self.test_y)
-
-    def psnr(self, params: Params, images: FloatArray | jax.Array, targets: FloatArray | jax.Array) -> float:
-        prediction = self._predict(params, jnp.asarray(images))
-        return psnr_db(float(jnp.mean((prediction - jnp.asarray(targets)) ** 2)))
-
-    def run(
-        self,
-        seed: int,
-        train_size: int,
-        progress: Progress | None = None,
-        on_eval: Callable[[int, float], None] | None = None,
-    ) -> RunResult:
-        """Train from the seed's initialisation; evaluate at step 0 and every `eval_every` steps."""
-        cfg = self.config
-        xs, ys = self.split.train_subset(train_size)
-        indices = batch_indices(seed, train_size, cfg.steps, cfg.batch_size)
-        params = self.model.init(jax.random.PRNGKey(seed))
-        opt_state = self.optimizer.init(params)
-        steps = [0]
-        curve = [self.test_psnr(params)]
-        label = f"{self.model.name} seed {seed} n={train_size}"
-        for start in range(0, cfg.steps, cfg.eval_every):
-            for step in range(start, start + cfg.eval_every):
-                batch = indices[step]  # gathered on the host: one compiled step for every training size
-                params, opt_state = self._step(params, opt_state, xs[batch], ys[batch])
-            steps.append(start + cfg.eval_every)
-            curve.append(self.test_psnr(params))
-            if on_eval is not None:
-                on_eval(steps[-1], curve[-1])
-            if progress is not None:
-                progress.advance(cfg.eval_every, f"{label} step {steps[-1]} {curve[-1]:.2f} dB")
-        return RunResult(self.model.name, seed, train_size, steps, curve, count_parameters(params), params)

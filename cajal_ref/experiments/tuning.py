@@ -1,72 +1,64 @@
-"""The hyperparameter search: the same small grid for both models, chosen on the validation set.
+"""The controlled protocol's learning-rate search: the same grid for both models, judged on validation.
 
-Each model gets the same effort: two learning rates × two sizes (its default and a
-wider one), trained once (seed 0) on the largest default training-set size for the
-full step budget; the configuration with the best validation PSNR is kept. The test
-set is never looked at. Run with `python -m cajal_ref.experiments.tuning`; the
-measured grid is recorded in docs/experiments.md and its winners are the defaults
-in `run.py` (`TUNED`).
+Each model gets the same effort: every learning rate in LEARNING_RATES, trained once
+per seed in SEEDS at the largest training-set size for the full step budget, all
+seeds at once; the rate with the best mean validation PSNR (per image, peak = the
+target's range) wins. The test set is never looked at. Run with
+`python -m cajal_ref.experiments.tuning [iterate|conditional]`; docs/experiments.md
+records the measured grid, and its winners are controlled.LEARNING_RATES.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 from typing import Any
 
-from .data import EXPERIMENTS, Experiment, make_split
-from .models import make_models
-from .train import TrainConfig, Trainer
+from .controlled import variant_model
+from .data import EXPERIMENTS, Experiment, make_split, pool_size
+from .train import LaneTrainer
 
-LEARNING_RATES = (1e-3, 3e-3)
-SIZES: dict[str, dict[str, dict[str, Any]]] = {
-    "direct": {
-        "default": {},
-        "wide": {"step_hidden": 16, "classifier_channels": (16, 32)},
-    },
-    "indirect": {
-        "default": {},
-        "wide": {"channels": (16, 32, 32)},
-    },
-}
+LEARNING_RATES = (3e-4, 1e-3, 3e-3)
+SEEDS = (0, 1)
 
 
-def tune(experiment: Experiment, *, steps: int = 1500, train_size: int = 1000) -> list[dict[str, Any]]:
-    """Validation PSNR of every (model, size, learning rate) in the grid."""
+def tune(experiment: Experiment, *, steps: int = 1500, batch_size: int = 32) -> list[dict[str, Any]]:
+    """Mean validation PSNR of every (model, learning rate) in the grid."""
     split = make_split(experiment)
+    size = pool_size("mnist")
     rows: list[dict[str, Any]] = []
-    for model_name, size_name, lr in itertools.product(
-        ("direct", "indirect"), ("default", "wide"), LEARNING_RATES
-    ):
-        options = SIZES[model_name][size_name]
-        direct, indirect = make_models(
-            experiment,
-            direct_options=options if model_name == "direct" else None,
-            indirect_options=options if model_name == "indirect" else None,
-        )
-        model = direct if model_name == "direct" else indirect
-        trainer = Trainer(model, split, TrainConfig(steps=steps, learning_rate=lr, eval_every=steps))
-        result = trainer.run(0, train_size)
-        row = {
-            "experiment": experiment,
-            "model": model_name,
-            "size": size_name,
-            "learning_rate": lr,
-            "parameters": result.parameters,
-            "val_psnr": round(trainer.psnr(result.params, split.val_x, split.val_y), 3),
-        }
-        print(json.dumps(row), file=sys.stderr, flush=True)
-        rows.append(row)
+    for variant in ("baseline-direct", "baseline-indirect"):
+        model = variant_model(experiment, split.side, variant)
+        trainer = LaneTrainer(model, split.train_x, split.train_y, split.val_x, split.val_y, clip=False)
+        per_epoch = -(-size // batch_size)
+        seeds = [s for _ in LEARNING_RATES for s in SEEDS]
+        rates = [lr for lr in LEARNING_RATES for _ in SEEDS]
+        curves, _ = trainer.train(seeds, rates, batch_size, -(-steps // per_epoch), [steps], max_steps=steps)
+        for lr in LEARNING_RATES:
+            values = [c.test_psnr[-1] for c, r in zip(curves, rates, strict=True) if r == lr]
+            row = {
+                "experiment": experiment,
+                "model": model.name,
+                "lr": lr,
+                "val_psnr": round(sum(values) / len(values), 3),
+            }
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            rows.append(row)
     return rows
 
 
-def main() -> None:
-    for experiment in EXPERIMENTS:
+def main(argv: list[str] | None = None) -> None:
+    names = (argv if argv is not None else sys.argv[1:]) or list(EXPERIMENTS)
+    for experiment in names:
+        if experiment not in EXPERIMENTS:
+            raise SystemExit(f"unknown experiment {experiment!r}")
         rows = tune(experiment)
-        for model_name in ("direct", "indirect"):
-            best = max((r for r in rows if r["model"] == model_name), key=lambda r: r["val_psnr"])
-            print(json.dumps({"best": best}))
+        for model in ("direct", "indirect"):
+            print(
+                json.dumps(
+                    {"best": max((r for r in rows if r["model"] == model), key=lambda r: r["val_psnr"])}
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,274 @@
+"""The `controlled` protocol: direct vs indirect with equal priors, the same batches, and ablations.
+
+Both models start as the identity (the indirect CNN's output layer and the step's are
+zero-initialised residuals), both see exactly the same batches (train.batch_plan
+depends only on seed, training-set size and batch size), both get the learning rate
+chosen by the same validation search (tuning.py), and every (training-set size,
+model) is trained for the same number of steps over several seeds.
+
+Ablations, each a variant of one model trained at ABLATION_SIZE images beside the
+two baselines, answer why the paper protocol and this one disagree:
+
+- identity-start-off: the indirect CNN without residual and with a random output layer;
+- step-hyper: the direct model's step is the authors' hypernetwork;
+- count-raw: the direct model's counts are raw scores, not a softmax;
+- small-indirect: an indirect CNN with about the paper's parameter ratio (direct/indirect).
+
+Each finished run group (one model variant at one size, all seeds) is written to
+runs/ at once; a re-run with the same configuration skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import jax
+import numpy as np
+
+from .data import Dataset, Experiment, make_split
+from .layers import count_parameters
+from .models import SMALL_INDIRECT_CHANNELS, Model, make_models
+from .outputs import rounded, write_json_atomic, write_text_atomic
+from .paper import device_name, examples_seen, first_reaching
+from .train import LaneTrainer, Progress, StopFlag, batch_plan, eval_schedule
+
+THRESHOLDS_DB = (15.0, 20.0, 25.0)
+LEARNING_RATES = {"direct": 1e-3, "indirect": 1e-3}
+"""Adam learning rates of the two baselines (see tuning.py and docs/experiments.md)."""
+ABLATION_SIZE = 1000
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "baseline-direct": ("direct", {}),
+    "baseline-indirect": ("indirect", {}),
+    "identity-start-off": ("indirect", {"identity_start": False}),
+    "step-hyper": ("direct", {"step": "hyper"}),
+    "count-raw": ("direct", {"count": "raw"}),
+    "small-indirect": ("indirect", {"channels": SMALL_INDIRECT_CHANNELS}),
+}
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ControlledConfig:
+    experiment: Experiment
+    dataset: Dataset = "mnist"
+    seeds: tuple[int, ...] = tuple(range(5))
+    train_sizes: tuple[int, ...] = (100, 300, 1000, 3500)
+    steps: int = 1500
+    eval_every: int = 100
+    batch_size: int = 32
+    ablations: tuple[str, ...] = ("identity-start-off", "step-hyper", "count-raw", "small-indirect")
+    ablation_size: int = ABLATION_SIZE
+    test_size: int | None = None
+    quick: bool = False
+    thresholds_db: tuple[float, ...] = THRESHOLDS_DB
+    learning_rates: dict[str, float] = field(default_factory=lambda: dict(LEARNING_RATES))
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "experiment": self.experiment,
+            "dataset": self.dataset,
+            "seeds": list(self.seeds),
+            "steps": self.steps,
+            "eval_every": self.eval_every,
+            "batch_size": self.batch_size,
+            "test_size": self.test_size,
+            "learning_rates": self.learning_rates,
+        }
+
+    def groups(self) -> list[tuple[str, int]]:
+        """(variant, training-set size): the baselines at every size, then the ablations."""
+        todo = [(v, n) for n in self.train_sizes for v in ("baseline-direct", "baseline-indirect")]
+        if self.ablations:
+            for variant in ("baseline-direct", "baseline-indirect", *self.ablations):
+                if (variant, self.ablation_size) not in todo:
+                    todo.append((variant, self.ablation_size))
+        return todo
+
+
+def variant_model(experiment: str, side: int, variant: str) -> Model:
+    kind, options = VARIANTS[variant]
+    direct, indirect = make_models(
+        experiment, side, options if kind == "direct" else None, options if kind == "indirect" else None
+    )
+    return direct if kind == "direct" else indirect
+
+
+def run_controlled(
+    config: ControlledConfig,
+    out_dir: Path,
+    *,
+    progress: bool = True,
+    stream: TextIO | None = None,
+    figures: bool = True,
+    budget_s: float | None = None,
+    stop: StopFlag | None = None,
+    report_only: bool = False,
+) -> dict[str, Any]:
+    """Train (or resume) every run group, writing each as it finishes; return the summary."""
+    start = time.monotonic()
+    split = make_split(config.experiment, config.dataset)
+    test = slice(0, config.test_size)
+    run_dir = out_dir / "runs"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    groups = config.groups()
+    bar = Progress(len(groups), stream, enabled=progress)
+    bar.note(
+        f"experiment {config.experiment} (controlled protocol, {config.dataset}, {len(config.seeds)} seeds, "
+        f"{config.steps} steps, device {jax.devices()[0].platform})"
+    )
+    schedule = eval_schedule(config.steps, 0, config.eval_every, config.eval_every)
+    finished: list[dict[str, Any]] = []
+    trainers: dict[str, tuple[Model, LaneTrainer]] = {}
+    for variant, size in groups:
+        path = run_dir / f"{variant}_n{size}.json"
+        group = _load(path, config)
+        if group is not None:
+            finished.append(group)
+            bar.note(f"{variant} n={size}: already done, skipped", runs=1)
+            continue
+        if report_only:
+            bar.note(f"{variant} n={size}: not run (report only)")
+            continue
+        if budget_s is not None and time.monotonic() - start > budget_s:
+            bar.note(f"{variant} n={size}: not started (time budget reached)")
+            continue
+        kind = VARIANTS[variant][0]
+        if variant not in trainers:  # one compiled step per variant, whatever the training-set size
+            model = variant_model(config.experiment, split.side, variant)
+            trainer = LaneTrainer(
+                model, split.train_x, split.train_y, split.test_x[test], split.test_y[test], False
+            )
+            trainers[variant] = (model, trainer)
+        model, trainer = trainers[variant]
+        per_epoch = -(-size // config.batch_size)
+        epochs = -(-config.steps // per_epoch)
+        label = f"{variant} n={size}"
+
+        def show(done: int, label: str = label) -> None:
+            bar.steps(label, done, config.steps)
+
+        curves, _ = trainer.train(
+            config.seeds,
+            [config.learning_rates[kind]] * len(config.seeds),
+            config.batch_size,
+            epochs,
+            schedule,
+            on_progress=show,
+            stop=stop,
+            max_steps=config.steps,
+            train_size=size,
+        )
+        _, weights = batch_plan(config.seeds[0], size, config.batch_size, epochs)
+        group = {
+            "fingerprint": config.fingerprint(),
+            "variant": variant,
+            "model": kind,
+            "train_size": size,
+            "lr": config.learning_rates[kind],
+            "batch_size": config.batch_size,
+            "data": config.dataset,
+            "image_size": split.side,
+            "parameters": count_parameters(model.init(jax.random.PRNGKey(0))),
+            "describe": model.describe,
+            "device": device_name(),
+            "steps": schedule,
+            "examples_seen": examples_seen(schedule, weights),
+            "runs": [
+                {
+                    "seed": s,
+                    "test_psnr": [rounded(v) for v in c.test_psnr],
+                    "test_l1": [rounded(v, 5) for v in c.test_l1],
+                }
+                for s, c in zip(config.seeds, curves, strict=True)
+            ],
+        }
+        write_json_atomic(path, group)
+        finished.append(group)
+        finals = [r["test_psnr"][-1] for r in group["runs"]]
+        bar.note(f"{label}: final PSNR {np.mean(finals):.2f} dB", runs=1)
+        _write_summary(out_dir, config, finished)
+    bar.close()
+    summary = _write_summary(out_dir, config, finished)
+    if figures and finished:
+        from .figures import make_experiment_figures
+
+        make_experiment_figures(out_dir, out_dir / "figures")
+    return summary
+
+
+def _load(path: Path, config: ControlledConfig) -> dict[str, Any] | None:
+    try:
+        group: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return group if group.get("fingerprint") == config.fingerprint() else None
+
+
+def _write_summary(out_dir: Path, config: ControlledConfig, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    from .report import controlled_markdown
+
+    runs = []
+    for g in groups:
+        for r in g["runs"]:
+            psnr = r["test_psnr"]
+            runs.append(
+                {
+                    "model": g["model"],
+                    "variant": g["variant"],
+                    "seed": r["seed"],
+                    "train_size": g["train_size"],
+                    "lr": g["lr"],
+                    "batch_size": g["batch_size"],
+                    "data": g["data"],
+                    "image_size": g["image_size"],
+                    "parameters": g["parameters"],
+                    "steps": g["steps"],
+                    "examples_seen": g["examples_seen"],
+                    "test_psnr": psnr,
+                    "test_l1": r["test_l1"],
+                    "final_psnr": psnr[-1],
+                    "best_psnr": max(psnr),
+                    "steps_to_threshold": {
+                        f"{t:g}": first_reaching(psnr, g["steps"], t) for t in config.thresholds_db
+                    },
+                    "examples_to_threshold": {
+                        f"{t:g}": first_reaching(psnr, g["examples_seen"], t) for t in config.thresholds_db
+                    },
+                }
+            )
+    summary = {
+        "experiment": config.experiment,
+        "protocol": "controlled",
+        "data": config.dataset,
+        "image_size": groups[0]["image_size"] if groups else None,
+        "thresholds_db": list(config.thresholds_db),
+        "models": {g["variant"]: g["describe"] for g in groups},
+        "parameters": {g["variant"]: g["parameters"] for g in groups},
+        "config": {
+            **{k: v for k, v in config.fingerprint().items() if k != "format"},
+            "train_sizes": list(config.train_sizes),
+            "ablations": list(config.ablations),
+            "ablation_size": config.ablation_size,
+            "quick": config.quick,
+            "optimizer": "adam",
+            "loss": "l1",
+            "psnr": "per image, peak = that target's max − min, averaged over test images",
+            "devices": sorted({g.get("device", "?") for g in groups}),
+        },
+        "runs": runs,
+    }
+    write_json_atomic(out_dir / "summary.json", summary)
+    write_text_atomic(out_dir / "summary.md", controlled_markdown(summary))
+    rows = ["variant,model,seed,train_size,step,examples_seen,test_psnr,test_l1"]
+    for e in runs:
+        rows.extend(
+            f"{e['variant']},{e['model']},{e['seed']},{e['train_size']},{s},{n},{p},{l1}"
+            for s, n, p, l1 in zip(e["steps"], e["examples_seen"], e["test_psnr"], e["test_l1"], strict=True)
+        )
+    write_text_atomic(out_dir / "curves.csv", "\n".join(rows) + "\n")
+    return summary

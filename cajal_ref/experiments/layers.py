@@ -1,0 +1,134 @@
+"""Layers shared by every model: convolutions, pooling, dense layers, their initialisation.
+
+Images are NHWC; kernels HWIO. Every layer is a pure function of a parameter
+pytree, so a whole model can be vmapped over seeds (one stacked pytree per model,
+the seeds on axis 0) and jitted as one train step on CPU or GPU.
+
+`torch_init` draws what PyTorch's default initialisation draws for Conv2d and
+Linear (weights and biases uniform in ±1/√fan_in), the authors' initialisation;
+`he_init` is the controlled protocol's (He-normal weights, zero biases).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Params = dict[str, Any]
+Array = jax.Array
+
+
+def torch_conv(key: Array, size: int, c_in: int, c_out: int) -> Params:
+    """PyTorch's default Conv2d initialisation: U(±1/√fan_in) for weights and bias."""
+    bound = 1.0 / np.sqrt(size * size * c_in)
+    kw, kb = jax.random.split(key)
+    return {
+        "w": jax.random.uniform(kw, (size, size, c_in, c_out), jnp.float32, -bound, bound),
+        "b": jax.random.uniform(kb, (c_out,), jnp.float32, -bound, bound),
+    }
+
+
+def torch_dense(key: Array, n_in: int, n_out: int) -> Params:
+    """PyTorch's default Linear initialisation: U(±1/√n_in) for weights and bias."""
+    bound = 1.0 / np.sqrt(n_in)
+    kw, kb = jax.random.split(key)
+    return {
+        "w": jax.random.uniform(kw, (n_in, n_out), jnp.float32, -bound, bound),
+        "b": jax.random.uniform(kb, (n_out,), jnp.float32, -bound, bound),
+    }
+
+
+def he_conv(key: Array, size: int, c_in: int, c_out: int) -> Params:
+    fan_in = size * size * c_in
+    w = jax.random.normal(key, (size, size, c_in, c_out), jnp.float32) * np.sqrt(2.0 / fan_in)
+    return {"w": w, "b": jnp.zeros((c_out,), jnp.float32)}
+
+
+def zero_conv(size: int, c_in: int, c_out: int) -> Params:
+    """A convolution that starts at zero: a residual branch that begins as the identity map."""
+    return {"w": jnp.zeros((size, size, c_in, c_out), jnp.float32), "b": jnp.zeros((c_out,), jnp.float32)}
+
+
+def he_dense(key: Array, n_in: int, n_out: int) -> Params:
+    w = jax.random.normal(key, (n_in, n_out), jnp.float32) * np.sqrt(1.0 / n_in)
+    return {"w": w, "b": jnp.zeros((n_out,), jnp.float32)}
+
+
+def dense(layer: Params, x: Array) -> Array:
+    out: Array = x @ layer["w"] + layer["b"]
+    return out
+
+
+def patches(images: Array, size: int) -> Array:
+    """(N, H', W') padded single-channel images → (N, H, W, size²) windows, H = H' − size + 1."""
+    _, hp, wp = images.shape
+    h, w = hp - size + 1, wp - size + 1
+    return jnp.stack([images[:, i : i + h, j : j + w] for i in range(size) for j in range(size)], axis=-1)
+
+
+def conv(layer: Params, x: Array, pad: int | None = None, pad_value: float = 0.0) -> Array:
+    """A stride-1 convolution of NHWC images, padded by `pad` (default size // 2) with `pad_value`.
+
+    With one input channel it is windows @ kernel (im2col), which XLA's CPU backend
+    runs about twice as fast as its generic convolution at these sizes.
+    """
+    w: Array = layer["w"]
+    b: Array = layer["b"]
+    size, _, c_in, c_out = w.shape
+    p = size // 2 if pad is None else pad
+    if c_in == 1:
+        padded = jnp.pad(x[..., 0], ((0, 0), (p, p), (p, p)), constant_values=pad_value)
+        return patches(padded, size) @ w.reshape(size * size, c_out) + b
+    padded = jnp.pad(x, ((0, 0), (p, p), (p, p), (0, 0)), constant_values=pad_value)
+    y = jax.lax.conv_general_dilated(
+        padded, w, window_strides=(1, 1), padding="VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+    return y + b
+
+
+def correlate_fft(x: Array, w: Array) -> Array:
+    """VALID cross-correlation (what a CNN calls convolution) of NHWC x with HWIO w, through FFTs.
+
+    Circular correlation at the padded size equals the plain one on the first
+    H' − k + 1 rows and columns (no wrap-around reaches them). For the paper's 13×13
+    and 5×5 kernels this is 3–70× faster than XLA's CPU convolution (measured), and
+    it agrees with it to float32 rounding; GPUs run it through cuFFT.
+    """
+    _, hp, wp, _ = x.shape
+    k = w.shape[0]
+    spectrum = jnp.einsum(
+        "nhwc,hwcd->nhwd", jnp.fft.rfft2(x, axes=(1, 2)), jnp.conj(jnp.fft.rfft2(w, s=(hp, wp), axes=(0, 1)))
+    )
+    y = jnp.fft.irfft2(spectrum, s=(hp, wp), axes=(1, 2))
+    return y[:, : hp - k + 1, : wp - k + 1].astype(x.dtype)
+
+
+def fft_conv(layer: Params, x: Array, pad: int, pad_value: float = 0.0) -> Array:
+    """A stride-1 convolution of NHWC images padded by `pad` with `pad_value`, computed by FFT."""
+    padded = jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=pad_value)
+    out: Array = correlate_fft(padded, layer["w"]) + layer["b"]
+    return out
+
+
+def max_pool(x: Array, k: int) -> Array:
+    """k×k max pooling with stride k, dropping the rows and columns that do not fill a window."""
+    n, h, w, c = x.shape
+    ho, wo = h // k, w // k
+    return x[:, : ho * k, : wo * k].reshape(n, ho, k, wo, k, c).max(axis=(2, 4))
+
+
+def avg_pool2(x: Array) -> Array:
+    n, h, w, c = x.shape
+    return x.reshape(n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+
+
+def upsample2(x: Array) -> Array:
+    """Nearest-neighbour doubling of height and width."""
+    return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+
+
+def count_parameters(params: Params) -> int:
+    return int(sum(np.prod(leaf.shape) for leaf in jax.tree_util.tree_leaves(params)))
