@@ -9,12 +9,22 @@ what is asserted is the value, and that the size guards refuse before allocating
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 
 from cajal_ref.checker import DefInfo
-from cajal_ref.compiler import RecurrentNeuron, compile_term, symbolic_bindings, symbols_for
+from cajal_ref.compiler import (
+    Application,
+    Compiled,
+    RecurrentNeuron,
+    compile_term,
+    contraction,
+    symbolic_bindings,
+    symbols_for,
+)
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
@@ -154,3 +164,40 @@ def test_the_guard_counts_allocations_not_the_step_matrix() -> None:
         compile_term(expr.term, (), workspace().defs, nat_bound=9, max_entries=5_000)
     assert err.value.kind is ErrorKind.SIZE_LIMIT
     assert "the limit is 5,000" in err.value.message
+
+
+def _reorder_always() -> Any:
+    return mock.patch.multiple(contraction, MIN_WORK=0, MIN_SAVING=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "compose (fun n1 : Nat => add 1 n1) (fun n2 : Nat => n2) 2",
+        "compose double (fun n : Nat => succ n)",
+        "mult 2 2",
+        "fun x : Bool => fun y : Bool => and y x",
+        "(fun f : Nat -o Nat => fun n : Nat => iter f n { zero => false | succ b => not b }) double",
+    ],
+)
+def test_application_spines_in_any_order_agree_with_the_interpreter(text: str) -> None:
+    with _reorder_always():
+        assert agrees_with_interpreter(text, 4) > 0
+
+
+def test_a_reordered_spine_equals_left_to_right_and_keeps_its_partial_values() -> None:
+    # g and p free: the head's matrix meets their axes late instead of first
+    ws = workspace()
+    expr = ws.check_expression(
+        "compose (fun n1 : Nat => g p n1) (fun n2 : Nat => n2) 2", "g : Bool -o Nat -o Nat, p : Bool"
+    )
+    with mock.patch.object(contraction, "MIN_WORK", 10**18):
+        plain = compile_term(expr.term, expr.context, ws.defs, nat_bound=5)
+    with _reorder_always():
+        reordered = compile_term(expr.term, expr.context, ws.defs, nat_bound=5)
+    assert reordered.tensor.tolist() == plain.tensor.tolist()
+
+    def partials(c: Compiled) -> list[Any]:
+        return [n.value.exact().tolist() for n in c.structure.walk() if isinstance(n, Application)]
+
+    assert partials(reordered) == partials(plain)

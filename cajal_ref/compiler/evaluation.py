@@ -28,6 +28,7 @@ from ..spaces import OpaqueDims, basis_vector, dim
 from ..syntax import Arrow, BoolT, Type, show_type
 from . import primitives as P
 from .bindings import _Axis, _basis_index, _Binding, _Bound
+from .contraction import contract_spine
 from .ir import (
     Abstract,
     Apply,
@@ -281,6 +282,10 @@ class _Compiler:
         return Abstraction(node, value, node.param, body)
 
     def apply(self, node: Apply, env: dict[str, _Binding]) -> NeuronNode:
+        if isinstance(node.fn, Apply):
+            reordered = contract_spine(self, node, env)
+            if reordered is not None:
+                return reordered
         fn = self.run(node.fn, env)
         arg = self.run(node.arg, env)
         self.disjoint(node, fn.value.axes, arg.value.axes)

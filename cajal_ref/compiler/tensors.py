@@ -200,3 +200,34 @@ class SparseMatrix:
         else:
             np.add.at(out, self.rows, picked)
         return out
+
+
+class DeferredTensor(Tensor):
+    """A Tensor whose array is built on first use: the value of a partial application that
+    a cheaper contraction order skipped (asked for only by figures and inspection)."""
+
+    def __init__(self, build: Callable[[], Tensor]) -> None:
+        self._build = build
+        self._built: Tensor | None = None
+        self._maxabs = None
+
+    def _value(self) -> Tensor:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    @property
+    def array(self) -> npt.NDArray[Any]:
+        return self._value().array
+
+    @array.setter
+    def array(self, value: npt.NDArray[Any]) -> None:
+        self._value().array = value
+
+    @property
+    def axes(self) -> Context:
+        return self._value().axes
+
+    @axes.setter
+    def axes(self, value: Context) -> None:
+        self._value().axes = value
