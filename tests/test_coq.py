@@ -42,6 +42,7 @@ THEOREMS = (
     "T1_closed",
     "T3_linear",
     "T3_strict",
+    "tensor_contraction",
     "T2_relation",
     "T2_closed",
     "T2_closed_ground",

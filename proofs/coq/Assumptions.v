@@ -1,7 +1,7 @@
 (** The axioms each theorem depends on.  [python -m proofs] and tests/test_coq.py require each
     [Print Assumptions] below to print "Closed under the global context": no axiom and no admitted
     lemma; the output is committed as assumptions.txt. *)
-From Cajal Require Import Vec Syntax Compile Direct Linear Correct Decide Check.
+From Cajal Require Import Vec Syntax Compile Direct Linear Tensor Correct Decide Check.
 
 Check T1_total.
 Print Assumptions T1_total.
@@ -11,6 +11,8 @@ Check T3_linear.
 Print Assumptions T3_linear.
 Check T3_strict.
 Print Assumptions T3_strict.
+Check tensor_contraction.
+Print Assumptions tensor_contraction.
 Check T2_relation.
 Print Assumptions T2_relation.
 Check T2_closed.
