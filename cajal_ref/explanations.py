@@ -451,11 +451,14 @@ EXPLANATIONS: dict[ErrorKind, Explanation] = {
             "a binding of a free variable is missing or malformed",
             (),
             "An open program (a `--ctx` expression or a def over `free` variables) needs a value for "
-            "each free variable to be evaluated, given as `--bind NAME=TERM` with a closed term of the "
-            "variable's type. This error means a binding is missing, names no context variable, or is "
-            "not of the form NAME=TERM.",
+            "each free variable to be evaluated, given as `--bind NAME=VALUE`: a closed term of the "
+            "variable's type, or a list (a vector or a matrix of exact numbers; see docs/cli.md). This "
+            "error means a binding is missing, names no context variable, binds a name twice, or its "
+            "value cannot be read: a malformed or ragged list, a number over the digit limit, a list "
+            "nested more than two deep, or, for eval, a list that is not a basis vector. The error "
+            "points at the offending character of the value.",
             Example(("eval", "-e", "not x", "--ctx", "x : Bool")),
-            "Bind every free variable.",
+            "Bind every free variable, once, to a value of its type.",
             Example(("eval", "-e", "not x", "--ctx", "x : Bool", "--bind", "x=true")),
         ),
         Explanation(
