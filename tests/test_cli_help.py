@@ -17,7 +17,7 @@ from tests.cli_helpers import cajal
 REPO = Path(__file__).resolve().parent.parent
 OWN = ("check", "eval", "compile", "verify", "derive", "explain", "figures")
 """The subcommands whose examples these tests run (the others carry their own tests).
-`mutants` and `experiment` have no examples section yet."""
+`experiment` has no examples section yet."""
 
 SLOW_OR_WRITING = ("figures --out", "verify -q -K 3")
 """Examples not run here: they draw every figure, or verify the whole prelude."""
@@ -31,7 +31,7 @@ def examples(command: str) -> list[str]:
     return [line.strip().split("  #")[0].strip() for line in section.splitlines() if line.strip()]
 
 
-@pytest.mark.parametrize("command", [c for c in cli.COMMANDS if c not in ("mutants", "experiment")])
+@pytest.mark.parametrize("command", [c for c in cli.COMMANDS if c != "experiment"])
 def test_every_help_has_an_examples_section(command: str) -> None:
     code, out, _ = cajal(command, "--help")
     assert code == 0 and "\nexamples:\n  cajal " + command in out

@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
-from .common import emit_json, guarded, non_negative, require_hypothesis
+from .common import emit_json, guarded, help_examples, non_negative, require_hypothesis
 
 
 def _seconds(text: str) -> float:
@@ -33,6 +33,11 @@ def add_parser(sub: Any) -> None:
         description="Mutation testing: run the differential properties against each deliberate "
         "compiler bug (a patched compiler primitive) and report which are killed, how fast, "
         "and the shrunk program that kills each.",
+        **help_examples(
+            "cajal mutants --list",
+            "cajal mutants --mutant if-swapped --examples 200",
+            "cajal mutants --json > mutants.json",
+        ),
     )
     parser.add_argument(
         "--mutant", dest="mutants", action="append", default=[], metavar="NAME", help="run only this mutant"
