@@ -86,7 +86,7 @@ def test_a_def_too_large_to_compile_is_reported(defs: dict[str, DefInfo]) -> Non
     def small(*args: Any, **kwargs: Any) -> Any:
         return compile_term(*args, **{**kwargs, "max_entries": 10})
 
-    with mock.patch("cajal_ref.verification.verify.compile_term", small):
+    with mock.patch("cajal_ref.verification.checks.compile_term", small):
         report = verify_def(defs["add"], defs, nat_bound=3)
     assert not report.agree and report.error is not None and "cannot compile" in report.error
 
