@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from cajal_ref.compiler import primitives as compiler
 from cajal_ref.checker import DefInfo
 from cajal_ref.cli import mutants as cli_mutants
+from cajal_ref.compiler import primitives as compiler
 from cajal_ref.loader import load_workspace
 from cajal_ref.verification.mutants import MUTANTS, Mutant, run_mutant
 
