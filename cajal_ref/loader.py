@@ -84,6 +84,8 @@ def _read_bounded(path: str | Path, name: str, limit: int) -> bytes:
         raise refuse("it is a directory") from None
     except OSError as exc:
         raise refuse(str(exc.strerror or exc)) from None
+    except ValueError:  # a NUL character in the name
+        raise refuse("a file name cannot contain a NUL character") from None
     chunks: list[bytes] = []
     size = 0
     try:

@@ -78,6 +78,9 @@ def test_a_fifo_is_refused_instead_of_blocking(tmp_path: Path) -> None:
 def test_a_directory_and_a_missing_file_are_named(tmp_path: Path) -> None:
     assert "it is a directory" in cajal("check", str(tmp_path))[2]
     assert "no such file" in cajal("check", str(tmp_path / "nope.cj"))[2]
+    with pytest.raises(CajalError) as info:
+        read_source("a\0b.cj")
+    assert "NUL" in info.value.message
 
 
 def test_bytes_that_are_not_utf8_are_a_located_error(tmp_path: Path) -> None:
