@@ -51,8 +51,15 @@ def flatten_function(matrix: Any) -> Any:
 
 
 def apply_matrix(fn: Any, arg: Any, dom_dim: int, xp: Any = np) -> Any:
-    """Application: the matrix of fn (dim B · dim A, *F) times arg (dim A, *X), giving (dim B, *F, *X)."""
-    return xp.tensordot(unflatten_function(fn, dom_dim), arg, axes=([1], [0]))
+    """Application: the matrix of fn (dim B · dim A, *F) times arg (dim A, *X), giving (dim B, *F, *X).
+
+    One matrix product (B·F, A) @ (A, X): what tensordot does, without its overhead."""
+    matrix = unflatten_function(fn, dom_dim)
+    rows, cols, f_shape, x_shape = matrix.shape[0], matrix.shape[1], matrix.shape[2:], arg.shape[1:]
+    if f_shape:
+        matrix = xp.moveaxis(matrix, 1, -1)
+    product = xp.reshape(matrix, (-1, cols)) @ xp.reshape(arg, (cols, -1))
+    return xp.reshape(product, (rows, *f_shape, *x_shape))
 
 
 def abstract_axis(body: Any, axis: int, xp: Any = np) -> Any:
