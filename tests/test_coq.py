@@ -43,6 +43,7 @@ THEOREMS = (
     "T3_linear",
     "T3_strict",
     "tensor_contraction",
+    "basis_inputs_suffice",
     "T2_relation",
     "T2_closed",
     "T2_closed_ground",

@@ -13,6 +13,8 @@ Check T3_strict.
 Print Assumptions T3_strict.
 Check tensor_contraction.
 Print Assumptions tensor_contraction.
+Check basis_inputs_suffice.
+Print Assumptions basis_inputs_suffice.
 Check T2_relation.
 Print Assumptions T2_relation.
 Check T2_closed.

@@ -1,6 +1,6 @@
 (** Lemma 6 (the materialised tensor of an open term): a compiled map is determined by its values
     at basis vectors of the variables that are not recurrent weights, as the contraction of the
-    tensor of those values with the variables' vectors. *)
+    tensor of those values with the variables' vectors; hence Corollary 3.2's first half. *)
 From Coq Require Import List Arith Lia Bool QArith Qcanon.
 From Cajal Require Import Vec Syntax Compile Linear.
 Import ListNotations.
@@ -44,4 +44,45 @@ Proof.
   rewrite (IH (fun y C H => Hxs y C (or_intror H))).
   - reflexivity.
   - eapply env_len_upd; eauto. apply length_basis.
+Qed.
+
+(** The contraction depends only on the compiled values at basis tuples of xs. *)
+Lemma contract_agree K t t' dA xs : forall rho,
+  NoDup (map fst xs) ->
+  (forall rho', (forall x B, In (x, B) xs -> exists j, j < dim K B /\ rho' x = basis (dim K B) j) ->
+     (forall y, ~ In y (map fst xs) -> rho' y = rho y) -> compile K rho' t = compile K rho' t') ->
+  contract K t dA rho xs = contract K t' dA rho xs.
+Proof.
+  induction xs as [|[x B] xs IH]; intros rho Hnd H; simpl.
+  - apply H; [intros x B []|auto].
+  - inversion Hnd as [|? ? Hx Hnd']; subst.
+    apply mkvec_ext. intros b Hb. apply sumf_ext. intros j Hj. f_equal. f_equal.
+    apply IH; auto. intros rho' Hbasis Hsame. apply H.
+    + intros y C [HyC|HyC].
+      * inversion HyC; subst. exists j. split; auto.
+        rewrite Hsame by auto. unfold upd. now rewrite Nat.eqb_refl.
+      * auto.
+    + intros y Hy. rewrite Hsame by (intros Hin; apply Hy; now right).
+      unfold upd. destruct (Nat.eqb_spec y x); subst; auto. exfalso. apply Hy. now left.
+Qed.
+
+(** Corollary 3.2: two programs over the same context, linear in all of its variables, that agree
+    on every tuple of basis vectors agree on every input. *)
+Corollary basis_inputs_suffice K G t t' A xs :
+  lty G t A -> lty G t' A -> NoDup (map fst xs) ->
+  (forall x B, In (x, B) xs -> has G x B /\ in_step x t = false /\ in_step x t' = false) ->
+  (forall rho, env_len K G rho ->
+     (forall x B, In (x, B) xs -> exists j, j < dim K B /\ rho x = basis (dim K B) j) ->
+     compile K rho t = compile K rho t') ->
+  forall rho, env_len K G rho -> compile K rho t = compile K rho t'.
+Proof.
+  intros Ht Ht' Hnd Hxs Hagree rho Hr.
+  rewrite (tensor_contraction K G t A Ht xs), (tensor_contraction K G t' A Ht' xs) by
+    (auto; intros x B Hin; destruct (Hxs x B Hin) as [? [? ?]]; auto).
+  apply contract_agree; auto. intros rho' Hbasis Hsame. apply Hagree; auto.
+  intros y C Hy. destruct (in_dec Nat.eq_dec y (map fst xs)) as [Hin|Hout].
+  - apply in_map_iff in Hin as [[y' C'] [Heq Hin]]. simpl in Heq. subst y'.
+    destruct (Hxs y C' Hin) as [HyC' _]. unfold has in Hy, HyC'. rewrite Hy in HyC'.
+    inversion HyC'; subst. destruct (Hbasis y _ Hin) as [j [Hj ->]]. apply length_basis.
+  - rewrite Hsame by auto. now apply Hr.
 Qed.
