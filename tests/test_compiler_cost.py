@@ -22,6 +22,7 @@ from cajal_ref.compiler import (
     RecurrentNeuron,
     compile_term,
     contraction,
+    recurrence,
     symbolic_bindings,
     symbols_for,
 )
@@ -117,8 +118,11 @@ def test_succ_at_k_2000_is_the_shift_matrix() -> None:
         "fun n : Nat => iter n { zero => fun x : Nat => x | succ h => fun x : Nat => succ (h x) }",
     ],
 )
-def test_steps_run_on_their_states_agree_with_the_interpreter(text: str) -> None:
-    assert agrees_with_interpreter(text, 4) > 0
+@pytest.mark.parametrize("small_products", [0, 10**9], ids=["run on states", "S from columns"])
+def test_steps_run_on_their_states_agree_with_the_interpreter(text: str, small_products: int) -> None:
+    # both ways of taking a step where the state is ground: S's K+1 columns, or the step run
+    with mock.patch.object(recurrence, "SMALL_PRODUCTS", small_products):
+        assert agrees_with_interpreter(text, 4) > 0
 
 
 def test_states_and_step_matrix_are_built_on_demand() -> None:

@@ -8,8 +8,9 @@ S (SPEC §5) defines a value; it is built only where it must be (SPEC §9):
   step's own operations on the state;
 - where a ground y is used inside a nested step (the map is not linear in it), S is
   built from its ≤ K+1 columns, the step at y = e_j, and applied by products; so it is
-  where the state is ground and the step itself iterates (one run of the step on the
-  K+1 basis vectors at once instead of K runs that each repeat the inner loops).
+  where the state is ground (S has at most (K+1)² entries) and either the step itself
+  iterates (one run of the step on the K+1 basis vectors at once instead of K runs that
+  each repeat the inner loops) or all K products with S are cheap (SMALL_PRODUCTS).
 
 Only the states the output needs are computed: those up to the last nonzero
 coefficient of the count (an `iter 0 { … }` runs no step at all). The primitives
@@ -58,7 +59,12 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
     next_state: Callable[[Tensor], Tensor]
     build_step: Callable[[], Abstraction]
     first: list[NeuronNode] = []
-    if node.step.per_basis or node.step.param not in node.step.body.free or _ground_and_iterating(c, node):
+    if (
+        node.step.per_basis
+        or node.step.param not in node.step.body.free
+        or _ground_and_iterating(c, node)
+        or _small_ground_products(c, node, base.value, last)
+    ):
         built = c.abstract(node.step, env)
         step_network = built
         next_state = _matrix_step(c, node, built)
@@ -149,6 +155,17 @@ def _matrix_step(c: _Compiler, node: Recurrent, step: Abstraction) -> Callable[[
         return Tensor(exact_product(_matmul_first, (matrix.array, h.array), d, bounds, work), h.axes)
 
     return next_state
+
+
+SMALL_PRODUCTS = 1_000_000
+"""A ground state whose K products with S cost at most this many multiply-adds in all
+builds S (≤ (K+1)² entries, one run of the step) instead of running the step K times:
+below this, a run's fixed cost in Python exceeds the arithmetic it saves."""
+
+
+def _small_ground_products(c: _Compiler, node: Recurrent, base: Tensor, last: int) -> bool:
+    d = c.dim(node.type)
+    return d <= c.k + 1 and last * d * base.array.size <= SMALL_PRODUCTS
 
 
 def _ground_and_iterating(c: _Compiler, node: Recurrent) -> bool:
