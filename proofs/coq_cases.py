@@ -38,6 +38,7 @@ from cajal_ref.syntax import (
     Let,
     NatT,
     Numeral,
+    Opaque,
     Succ,
     Term,
     Type,
@@ -57,11 +58,14 @@ check stays within seconds: the verified compiler recompiles a `fun`'s body for 
 vector of its parameter, where the Python compiler shares what does not depend on it."""
 
 GENERATED = 300
-"""Generated programs (half closed, half open with bound free variables)."""
+"""Generated programs: a third closed, a third open, a third open over an opaque type too."""
+
+OPAQUE_DIMS = {"Img": 2}
+"""The opaque type of the generated programs and its dimension (`TOpq 1` in Coq: dimension d + 1)."""
 
 
 class Unsupported(Exception):
-    """A program outside the Coq development's language (an opaque type)."""
+    """A program outside the Coq development's language."""
 
 
 def coq_type(t: Type) -> str:
@@ -71,6 +75,8 @@ def coq_type(t: Type) -> str:
         return "TNat"
     if isinstance(t, Arrow):
         return f"(TArr {coq_type(t.dom)} {coq_type(t.cod)})"
+    if isinstance(t, Opaque) and t.name in OPAQUE_DIMS:
+        return f"(TOpq {OPAQUE_DIMS[t.name] - 1})"
     raise Unsupported(f"type {t!r}")
 
 
@@ -81,6 +87,8 @@ def dim(t: Type, k: int) -> int:
         return k + 1
     if isinstance(t, Arrow):
         return dim(t.dom, k) * dim(t.cod, k)
+    if isinstance(t, Opaque) and t.name in OPAQUE_DIMS:
+        return OPAQUE_DIMS[t.name]
     raise Unsupported(f"type {t!r}")
 
 
@@ -283,12 +291,14 @@ def make_case(
     rng: random.Random,
 ) -> Case | None:
     """Compile `term` with the Python compiler at K, its free variables bound to random values."""
-    typing = check_term(term, tuple(context), defs)
+    typing = check_term(term, tuple(context), defs, types=frozenset(OPAQUE_DIMS))
     if _too_big(term, typing.type, context, k, defs):
         return None
     inputs = tuple(_random_value(t, k, rng) for _, t in context)
     bindings = {name: _binding(t, k, v) for (name, t), v in zip(context, inputs, strict=True)}
-    compiled = compile_term(term, tuple(context), defs, nat_bound=k, bindings=bindings)
+    compiled = compile_term(
+        term, tuple(context), defs, nat_bound=k, bindings=bindings, opaque_dims=dict(OPAQUE_DIMS)
+    )
     evaluation: tuple[bool | int | None, int] | None = None
     if not context:
         result = evaluate(term, defs=defs)
@@ -297,13 +307,16 @@ def make_case(
     return Case(label, k, tuple(context), term, inputs, _flat(compiled.tensor), typing.type, evaluation)
 
 
-def _draw_programs(closed: bool, count: int) -> list[Any]:
+def _draw_programs(closed: bool, count: int, opaque: tuple[str, ...] = ()) -> list[Any]:
     """`count` programs from the project's generator (derandomized: the same every run)."""
     from hypothesis import HealthCheck, Phase, given, settings
 
     from cajal_ref.verification.strategies import prelude_def_types, programs
 
     drawn: list[Any] = []
+    strategy = programs(
+        closed=closed, defs=prelude_def_types(), budget=20, max_literal=3, max_context=2, opaque=opaque
+    )
 
     @settings(
         max_examples=count,
@@ -313,7 +326,7 @@ def _draw_programs(closed: bool, count: int) -> list[Any]:
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(programs(closed=closed, defs=prelude_def_types(), budget=20, max_literal=3, max_context=2))
+    @given(strategy)
     def collect(program: Any) -> None:
         drawn.append(program)
 
@@ -322,11 +335,12 @@ def _draw_programs(closed: bool, count: int) -> list[Any]:
 
 
 def generated_programs(count: int) -> list[tuple[str, Term, tuple[tuple[str, Type], ...]]]:
-    """`count` programs, half closed and half open, as (label, term, context)."""
+    """`count` programs as (label, term, context): closed, open, and open over `Img`."""
+    batches = [("closed", True, ()), ("open", False, ()), ("open over Img", False, tuple(OPAQUE_DIMS))]
     return [
-        ("generated " + ("closed" if closed else "open"), p.term, tuple(p.context))
-        for closed in (True, False)
-        for p in _draw_programs(closed, count // 2)
+        ("generated " + label, p.term, tuple(p.context))
+        for label, closed, opaque in batches
+        for p in _draw_programs(closed, count // 3, opaque)
     ]
 
 

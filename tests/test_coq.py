@@ -31,6 +31,7 @@ from cajal_ref.syntax import (  # noqa: E402
     Lam,
     Let,
     Numeral,
+    Opaque,
     Succ,
     Type,
     Var,
@@ -83,6 +84,10 @@ def test_terms_are_emitted_with_de_bruijn_indices() -> None:
     assert coq_cases.coq_term(App(Var("f"), Var("y")), scope, defs) == "(App (Var 1) (Var 0))"
     # a def is inlined as its closed body
     assert coq_cases.coq_term(Var("not"), [], defs) == "(Lam TBool (If (Var 0) Fls Tru))"
+    # an opaque type of dimension d is TOpq (d - 1)
+    img = Opaque("Img")
+    assert coq_cases.OPAQUE_DIMS["Img"] == 2
+    assert coq_cases.coq_type(Arrow(img, img)) == "(TArr (TOpq 1) (TOpq 1))"
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +119,14 @@ def test_cases_pass_exactly_when_the_tensor_is_the_verified_compilers(built: tup
     rng = random.Random(0)
     open_term = App(Var("f"), If(Var("b"), Var("n"), Succ(Var("n"))))
     context = (("b", BOOL), ("f", Arrow(NAT, NAT)), ("n", NAT))
+    img = Opaque("Img")
+    step = Iter(Var("n"), Var("x"), "y", App(Var("s"), Var("y")))  # the paper's experiment 1
+    step_context = (("n", NAT), ("x", img), ("s", Arrow(img, img)))
     cases = [
         coq_cases.make_case("def add", Var("add"), (), 2, defs, rng),
         coq_cases.make_case("def is_even", Var("is_even"), (), 3, defs, rng),
         coq_cases.make_case("open", open_term, context, 1, defs, rng),
+        coq_cases.make_case("iterate a step", step, step_context, 2, defs, rng),
     ]
     assert all(c is not None for c in cases)
     good = [c for c in cases if c is not None]

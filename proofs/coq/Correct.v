@@ -11,14 +11,17 @@ Definition enc (K : nat) (v : val) : vec :=
   | VB b => basis 2 (if b then 0 else 1)
   | VN n => basis (S K) n
   | VC _ _ _ => []
+  | VO v => v
   end.
 
-(** R_A(v, a) of SPEC §6: at ground type v = enc(a) (so a ≤ K for Nat); at A ⊸ B, related
+(** R_A(v, a) of SPEC §6: at ground type v = enc(a) (so a ≤ K for Nat); at an opaque type v = a
+    (metatheory §6.1); at A ⊸ B, related
     arguments go to related results, for every application whose evaluation has peak ≤ K. *)
 Fixpoint R (K : nat) (A : ty) (v : vec) (a : val) : Prop :=
   match A, a with
   | TBool, VB b => v = enc K (VB b)
   | TNat, VN n => n <= K /\ v = enc K (VN n)
+  | TOpq d, VO a => length v = S d /\ v = a
   | TArr A B, VC g _ body =>
       length v = dim K (TArr A B) /\
       forall w a' b p, R K A w a' -> ev (a' :: g) body b p -> p <= K -> R K B (apply v w) b
@@ -30,6 +33,7 @@ Proof.
   destruct A, a; simpl; try contradiction; intros H.
   - subst. apply length_basis.
   - destruct H as [_ ->]. apply length_basis.
+  - tauto.
   - tauto.
 Qed.
 

@@ -99,21 +99,21 @@ Proof.
   - constructor. now apply singleb_sound.
   - destruct (emptyb G) eqn:E; inversion H; subst. constructor. now apply emptyb_sound.
   - destruct (emptyb G) eqn:E; inversion H; subst. constructor. now apply emptyb_sound.
-  - destruct (tc _ t1) as [[| |]|] eqn:E1; try discriminate.
+  - destruct (tc _ t1) as [[| | |]|] eqn:E1; try discriminate.
     destruct (tc _ t2) as [A|] eqn:E2; try discriminate.
     destruct (tc _ t3) as [A'|] eqn:E3; try discriminate.
     destruct (ty_eqb A A') eqn:E; inversion H; subst. apply ty_eqb_sound in E. subst.
     eapply T_If; [apply split_filt|apply IHt1|apply IHt2|apply IHt3]; eauto.
   - destruct (emptyb G) eqn:E; inversion H; subst. constructor. now apply emptyb_sound.
-  - destruct (tc G t) as [[| |]|] eqn:E; inversion H; subst. constructor. auto.
+  - destruct (tc G t) as [[| | |]|] eqn:E; inversion H; subst. constructor. auto.
   - destruct (tc _ t) as [B|] eqn:E; try discriminate.
     destruct (side_ok t A) eqn:S; inversion H; subst.
     constructor; auto. now apply side_ok_sound.
-  - destruct (tc _ t1) as [[| |A B]|] eqn:E1; try discriminate.
+  - destruct (tc _ t1) as [[| |A B|]|] eqn:E1; try discriminate.
     destruct (tc _ t2) as [A'|] eqn:E2; try discriminate.
     destruct (ty_eqb A A') eqn:E; inversion H; subst. apply ty_eqb_sound in E. subst.
     eapply T_App; [apply split_filt|apply IHt1|apply IHt2]; eauto.
-  - destruct (tc _ t1) as [[| |]|] eqn:E1; try discriminate.
+  - destruct (tc _ t1) as [[| | |]|] eqn:E1; try discriminate.
     destruct (tc _ t2) as [A|] eqn:E2; try discriminate.
     destruct (tc _ t3) as [A'|] eqn:E3; try discriminate.
     destruct (ty_eqb A A') eqn:E; simpl in H; [|discriminate].
@@ -187,17 +187,17 @@ Proof.
   - destruct (nth_error g n) eqn:E; inversion H; subst. now constructor.
   - inversion H; subst. constructor.
   - inversion H; subst. constructor.
-  - destruct (eval f g t1) as [[[b| |] p0]|] eqn:E1; try discriminate.
+  - destruct (eval f g t1) as [[[b| | |] p0]|] eqn:E1; try discriminate.
     destruct (eval f g (if b then t2 else t3)) as [[v' q]|] eqn:E2; inversion H; subst.
     destruct b; [eapply E_IfT|eapply E_IfF]; eauto.
   - inversion H; subst. constructor.
-  - destruct (eval f g t) as [[[|m|] p0]|] eqn:E; inversion H; subst. constructor. auto.
+  - destruct (eval f g t) as [[[|m| |] p0]|] eqn:E; inversion H; subst. constructor. auto.
   - inversion H; subst. constructor.
-  - destruct (eval f g t1) as [[[| |d A body] p0]|] eqn:E1; try discriminate;
+  - destruct (eval f g t1) as [[[| |d A body|] p0]|] eqn:E1; try discriminate;
     destruct (eval f g t2) as [[a q]|] eqn:E2; try discriminate.
     destruct (eval f (a :: d) body) as [[v' r]|] eqn:E3; inversion H; subst.
     eapply E_App; eauto.
-  - destruct (eval f g t1) as [[[|n|] p0]|] eqn:E1; try discriminate;
+  - destruct (eval f g t1) as [[[|n| |] p0]|] eqn:E1; try discriminate;
     destruct (eval f g t2) as [[a0 q]|] eqn:E2; try discriminate.
     match type of H with context [?L n] => destruct (L n) as [[v' r]|] eqn:E3 end;
       inversion H; subst.

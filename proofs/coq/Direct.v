@@ -7,13 +7,14 @@
     peak counts the path the program takes.  The relation is unbounded (D(Nat) = ℕ); the bound K
     enters only in T2, as "peak ≤ K". *)
 From Coq Require Import List Arith Lia.
-From Cajal Require Import Syntax.
+From Cajal Require Import Vec Syntax.
 Import ListNotations.
 
 Inductive val : Type :=
 | VB (b : bool)
 | VN (n : nat)
-| VC (g : list val) (A : ty) (body : tm).
+| VC (g : list val) (A : ty) (body : tm)
+| VO (v : vec).  (** a value of an opaque type: an array supplied from outside (SPEC §2) *)
 
 Definition vpeak (v : val) : nat := match v with VN n => n | _ => 0 end.
 
@@ -47,6 +48,7 @@ Fixpoint C (A : ty) (v : val) : Prop :=
   match A, v with
   | TBool, VB _ => True
   | TNat, VN _ => True
+  | TOpq _, VO _ => True
   | TArr A B, VC g _ body => forall a, C A a -> exists v p, ev (a :: g) body v p /\ C B v
   | _, _ => False
   end.
@@ -81,7 +83,7 @@ Proof.
   - exists (VN 0), 0. split; [constructor|exact I].
   - destruct (IHlty g Hg) as [v [p [Hev HC]]]. destruct v; try contradiction.
     eexists _, _. split; [econstructor; eauto|exact I].
-  - destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[b| |] [p [Hc HC]]]; try contradiction.
+  - destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[b| | |] [p [Hc HC]]]; try contradiction.
     destruct b.
     + destruct (IHlty2 g (Cenv_split_r _ _ _ _ H Hg)) as [v [q [Hv HCv]]].
       eexists _, _. split; [eapply E_IfT; eauto|auto].
@@ -89,13 +91,13 @@ Proof.
       eexists _, _. split; [eapply E_IfF; eauto|auto].
   - eexists _, 0. split; [constructor|]. simpl. intros a Ha.
     apply IHlty. now apply Cenv_cons.
-  - destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[| |d A' body] [p [Ht HCt]]];
+  - destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[| |d A' body|] [p [Ht HCt]]];
       try contradiction.
     destruct (IHlty2 g (Cenv_split_r _ _ _ _ H Hg)) as [a [q [Hu HCu]]].
     destruct (HCt a HCu) as [v [r [Hb HCv]]].
     eexists _, _. split; [eapply E_App; eauto|auto].
   - pose proof (Cenv_split_r _ _ _ _ H Hg) as Hg'.
-    destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[|n|] [p [Ht HCt]]]; try contradiction.
+    destruct (IHlty1 g (Cenv_split_l _ _ _ _ H Hg)) as [[|n| |] [p [Ht HCt]]]; try contradiction.
     destruct (IHlty2 g (Cenv_split_l _ _ _ _ H0 Hg')) as [a0 [q [Hu HCu]]].
     assert (Hit : forall m, exists v r, iter_ev g u1 m a0 v r /\ C A v).
     { induction m.

@@ -11,17 +11,19 @@
 From Coq Require Import List Arith Lia Bool.
 Import ListNotations.
 
-Inductive ty : Type := TBool | TNat | TArr (A B : ty).
+(** [TOpq d]: an opaque base type of dimension d + 1 (SPEC §2: declared, e.g. [type Img], with no
+    constructor; its values come from outside, as the learned networks of SPEC §7 supply them). *)
+Inductive ty : Type := TBool | TNat | TArr (A B : ty) | TOpq (d : nat).
 
 Definition ty_eq_dec (A B : ty) : {A = B} + {A <> B}.
-Proof. decide equality. Defined.
+Proof. decide equality. apply Nat.eq_dec. Defined.
 
-Definition ground (A : ty) : Prop := match A with TBool | TNat => True | TArr _ _ => False end.
+Definition ground (A : ty) : Prop := match A with TBool | TNat => True | _ => False end.
 
 (** The dimension of V(A) at the Nat bound K (SPEC §5): matrices of type A ⊸ B have dim B rows
     and dim A columns, flattened row-major. *)
 Fixpoint dim (K : nat) (A : ty) : nat :=
-  match A with TBool => 2 | TNat => S K | TArr A B => dim K B * dim K A end.
+  match A with TBool => 2 | TNat => S K | TArr A B => dim K B * dim K A | TOpq d => S d end.
 
 Lemma dim_pos K A : 0 < dim K A.
 Proof. induction A; simpl; nia. Qed.
