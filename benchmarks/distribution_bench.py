@@ -2,10 +2,11 @@
 
 1,000 well-typed programs from the differential tester's generator (`programs(defs=prelude)`,
 derandomized, so the same programs every run) are compiled at K = 9: lowering and exact
-evaluation, CPU time of one run each. Context variables that are recurrent weights are
-bound to fixed 0/1 matrices (the compiler needs their values); the others are axes.
+evaluation, best wall time of two runs each (the CPU clock ticks in 4 ms steps here).
+Context variables that are recurrent weights are bound to fixed 0/1 matrices (the
+compiler needs their values); the others are axes.
 
-Targets (issue 14): every program compiles; max ≤ 100 ms CPU; p99 ≤ 20 ms.
+Targets (issue 14): every program compiles; max ≤ 100 ms; p99 ≤ 20 ms.
 
 Run: `python -m benchmarks distribution` (`--programs N`, `--k K`). Against another tree
 of the project, e.g. a checkout before a change: `PYTHONPATH=that/tree python -m
@@ -65,19 +66,29 @@ def weight_value(t: Any, k: int) -> Any:
     return np.indices(shape).sum(axis=0) % 2
 
 
-def time_program(program: Program, defs: Any, k: int) -> Timing:
+def time_program(program: Program, defs: Any, k: int, runs: int = 2) -> Timing:
+    """Best wall time of `runs` compilations (lowering + exact evaluation).
+
+    Wall time, not CPU time: the CPU clock here ticks in 4 ms steps, too coarse for
+    programs that compile in a millisecond; the best of two runs discounts other load.
+    """
     nodes = size(program.term)
+    best = math.inf
     signal.setitimer(signal.ITIMER_PROF, CAP_SECONDS)
-    start = time.process_time()
     try:
-        lowered = lower(program.term, program.context, defs)
-        bindings = {n: weight_value(t, k) for n, t in program.context if n in lowered.recurrent_weights}
-        compiled = compile_program(lowered, nat_bound=k, bindings=bindings)
-        return Timing(program, nodes, time.process_time() - start, int(compiled.tensor.size))
-    except CajalError as err:
-        return Timing(program, nodes, time.process_time() - start, refused=f"{err.kind.value}")
+        for _ in range(runs):
+            start = time.perf_counter()
+            try:
+                lowered = lower(program.term, program.context, defs)
+                weights = lowered.recurrent_weights
+                bindings = {n: weight_value(t, k) for n, t in program.context if n in weights}
+                compiled = compile_program(lowered, nat_bound=k, bindings=bindings)
+            except CajalError as err:
+                return Timing(program, nodes, time.perf_counter() - start, refused=f"{err.kind.value}")
+            best = min(best, time.perf_counter() - start)
+        return Timing(program, nodes, best, int(compiled.tensor.size))
     except _Cap:
-        return Timing(program, nodes, time.process_time() - start, refused="> cap")
+        return Timing(program, nodes, CAP_SECONDS, refused="> cap")
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
 
@@ -100,9 +111,9 @@ def report(timings: list[Timing], k: int) -> str:
     lines = [
         f"{len(timings):,} generated programs at K = {k}: median size "
         f"{statistics.median(t.nodes for t in timings):.0f} nodes (mean "
-        f"{statistics.mean(t.nodes for t in timings):.1f}), total {total:.2f} s CPU.",
+        f"{statistics.mean(t.nodes for t in timings):.1f}), total {total:.2f} s (best of two runs each).",
         "",
-        "| statistic | CPU time | target |",
+        "| statistic | time | target |",
         "|---|---:|---|",
         f"| median | {_ms(statistics.median(seconds))} | |",
         f"| p99 | {_ms(p99)} | ≤ 20 ms: {'yes' if p99 <= TARGET_P99 else 'NO'} |",
@@ -113,7 +124,7 @@ def report(timings: list[Timing], k: int) -> str:
         "",
         "The 10 slowest:",
         "",
-        "| CPU time | nodes | result entries | type | program |",
+        "| time | nodes | result entries | type | program |",
         "|---:|---:|---:|---|---|",
     ]
     for t in top:
