@@ -1,9 +1,12 @@
-"""`cajal mutants [--mutant NAME]... [--examples N] [--json]`: mutation testing of the compiler.
+"""`cajal mutants`: mutation testing of the compiler.
 
-Runs the property suite (generated programs, compiled and evaluated, compared with the
+`cajal mutants [--mutant NAME]... [--examples N] [--shrink-steps N] [--shrink-seconds S] [--json]`
+runs the property suite (generated programs, compiled and evaluated, compared with the
 logical relation) against each deliberate compiler bug of
 `cajal_ref.verification.mutants` and prints a table: mutant, killed?, time to kill,
-shrunk counterexample. Exit 1 if some mutant survives.
+shrunk counterexample. Exit 1 if some mutant survives. Which mutants are killed depends
+only on the (derandomized) search, never on the machine's speed; the shrinking bounds
+only decide how small the reported counterexample gets.
 """
 
 from __future__ import annotations
