@@ -21,7 +21,7 @@ from .checker import DefInfo, Derivation, check_term
 from .diagnostics import CajalError, ErrorKind, Related
 from .loader import Workspace
 from .parser import parse_context, parse_term
-from .printer import show_term
+from .printer import show_term, show_term_clipped
 from .syntax import (
     App,
     Arrow,
@@ -377,13 +377,44 @@ class _PartialSearch:
 # ---------------------------------------------------------------------------
 
 
-def show_context(ctx: Context) -> str:
-    """`x : Bool, f : Nat -o Nat`, or `·` for the empty context (the --ctx syntax)."""
-    return ", ".join(f"{n} : {show_type(t)}" for n, t in ctx) if ctx else "·"
+OUTLINE_TERM_WIDTH = 80
+"""An outline line shows at most this many characters of its term (then `…`).
+
+Every line of an outline shows a subterm, so printing each in full costs
+depth × size: 1,000 nested lets printed 12 MB. Clipped, the output is linear.
+"""
+OUTLINE_CONTEXT_WIDTH = 60
+"""Likewise for a line's context (a deep chain of binders can use all of them)."""
+OUTLINE_MAX_INDENT = 24
+"""Tree levels drawn in an outline line's prefix; deeper lines show their depth instead."""
 
 
-def judgement_text(node: Node) -> str:
+def show_context(ctx: Context, width: int | None = None) -> str:
+    """`x : Bool, f : Nat -o Nat`, or `·` for the empty context (the --ctx syntax).
+
+    With `width`, at most about that many characters (whole entries, then `…`).
+    """
+    if not ctx:
+        return "·"
+    if width is None:
+        return ", ".join(f"{n} : {show_type(t)}" for n, t in ctx)
+    shown: list[str] = []
+    used = 0
+    for index, (n, t) in enumerate(ctx):
+        entry = f"{n} : {show_type(t)}"
+        if used + len(entry) > width and index:
+            return ", ".join(shown) + f", … ({len(ctx) - index} more)"
+        shown.append(entry)
+        used += len(entry) + 2
+    return ", ".join(shown)
+
+
+def judgement_text(node: Node, *, clip: bool = False) -> str:
+    """`Γ ⊢ term : type`; with `clip`, term and context cut to the outline widths."""
     shown_type = show_type(node.type) if node.type is not None else "?"
+    if clip:
+        context = show_context(node.context, OUTLINE_CONTEXT_WIDTH)
+        return f"{context} ⊢ {show_term_clipped(node.term, OUTLINE_TERM_WIDTH)} : {shown_type}"
     return f"{show_context(node.context)} ⊢ {show_term(node.term)} : {shown_type}"
 
 
@@ -404,21 +435,26 @@ def render_outline(node: Node, *, width: int = 100) -> str:
     """The tree as an outline: each conclusion with its premises indented below it.
 
     Rule names are aligned in a right-hand column when the lines fit in `width`.
-    A BROKEN node is followed by its error message.
+    A BROKEN node is followed by its error message. Each line's size is bounded
+    (terms and contexts clipped, the prefix drawn for at most OUTLINE_MAX_INDENT
+    levels), so the outline is linear in the size of the derivation.
     """
     entries: list[tuple[str, str] | str] = []  # (tree prefix + judgement, label), or a raw line
-    stack: list[tuple[Node, str, str]] = [(node, "", "")]
+    # a prefix is (depth, its last OUTLINE_MAX_INDENT levels): never rebuilt in full
+    stack: list[tuple[Node, int, str, str]] = [(node, 0, "", "")]
+    keep = 3 * OUTLINE_MAX_INDENT
     while stack:
-        current, head, tail = stack.pop()
-        entries.append((head + judgement_text(current), _label(current)))
+        current, depth, head, tail = stack.pop()
+        entries.append((_prefix(depth, head) + judgement_text(current, clip=True), _label(current)))
         if current.status is Status.BROKEN and current.error is not None:
-            continuation = tail + ("│  " if current.premises else "   ")
-            entries.append(f"{continuation}error: {current.error.message}")
+            continuation = (tail + ("│  " if current.premises else "   "))[-keep:]
+            entries.append(f"{_prefix(depth + 1, continuation)}error: {current.error.message}")
         count = len(current.premises)
         for index in reversed(range(count)):
             last = index == count - 1
             branch, under = ("└─ ", "   ") if last else ("├─ ", "│  ")
-            stack.append((current.premises[index], tail + branch, tail + under))
+            head_next, tail_next = (tail + branch)[-keep:], (tail + under)[-keep:]
+            stack.append((current.premises[index], depth + 1, head_next, tail_next))
     widest = max(len(entry[0]) for entry in entries if isinstance(entry, tuple))
     column = min(widest + 3, width)
     lines: list[str] = []
@@ -429,6 +465,12 @@ def render_outline(node: Node, *, width: int = 100) -> str:
         text, label = entry
         lines.append(text.ljust(column) + label if len(text) + 2 <= column else f"{text}  {label}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _prefix(depth: int, drawn: str) -> str:
+    """The tree prefix of a line `depth` levels down, of which `drawn` shows the last ones."""
+    hidden = depth - len(drawn) // 3
+    return f"⋮{hidden} " + drawn if hidden > 0 else drawn
 
 
 def render_proof_tree(node: Node) -> str:
@@ -508,7 +550,9 @@ def render_text(result: DeriveResult, *, style: str = "outline", width: int = 10
     parts.append(draw(result.root))
     if result.error is not None:
         broken = broken_nodes(result.root)
-        where = ", ".join(f"rule {n.rule} at {show_term(n.term)}" for n in broken[:3])
+        where = ", ".join(
+            f"rule {n.rule} at {show_term_clipped(n.term, OUTLINE_TERM_WIDTH)}" for n in broken[:3]
+        )
         parts.append(f"the derivation breaks at {where}" if where else "the derivation breaks")
     for name, def_root in result.defs:
         parts.append(f"def {name}, by Def from:\n{draw(def_root)}")

@@ -146,6 +146,24 @@ def show_term(t: Term) -> str:
         return "".join(_pieces(t, _TOP))
 
 
+def show_term_clipped(t: Term, width: int) -> str:
+    """`show_term(t)` if it has at most `width` characters, else its first ones and `…`.
+
+    Costs O(width) however large t is (the pieces are produced lazily), so a listing
+    that shows every subterm of a deep term stays linear in the term's size.
+    """
+    parts: list[str] = []
+    used = 0
+    with deep_recursion():
+        for piece in _pieces(t, _TOP):
+            if used + len(piece) > width:
+                parts.append(piece[: max(width - used - 1, 0)])
+                return "".join(parts) + "…"
+            used += len(piece)
+            parts.append(piece)
+    return "".join(parts)
+
+
 def _flat_within(t: Term, ctx: int, budget: int) -> str | None:
     """The one-line text of t if it has at most `budget` characters, else None (stops early)."""
     parts: list[str] = []

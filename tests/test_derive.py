@@ -378,3 +378,31 @@ def test_identifiers_with_underscores_and_primes_are_escaped(ws: Workspace) -> N
     assert r"\mathit{is\_even}" in latex
     assert "x^{\\prime}" in latex
     assert_balanced(latex)
+
+
+# ---------------------------------------------------------------------------
+# Deep terms: the outline is linear in the derivation's size
+# ---------------------------------------------------------------------------
+
+
+def test_outline_of_deeply_nested_lets_is_linear_in_size(ws: Workspace) -> None:
+    # `let x0 = zero in let x1 = x0 in ... in x{n-1}`: each Let has two premises (its bound
+    # term, a Zero or a Var, and its body), so 2n + 1 nodes and as many lines. Printed in
+    # full, line i would show the rest of the term (about 16 (n - i) characters).
+    n = 2000
+    text = "".join(f"let x{i} = {'zero' if i == 0 else f'x{i - 1}'} in " for i in range(n)) + f"x{n - 1}"
+    result = derive_expression(ws, text, with_defs=False)
+    lines = render_outline(result.root).split("\n")
+    assert len(lines) == 2 * n + 1
+    assert max(len(line) for line in lines) <= 300
+    assert len(text) > 30_000
+    assert lines[0].startswith("· ⊢ let x0 = zero in let x1 = x0 in")
+    assert "…" in lines[0] and lines[0].endswith("[Let]")
+    # the last line is the innermost variable, 2000 levels down: its depth is shown, not drawn
+    assert lines[-1].startswith(f"⋮{n - 24} ")
+    assert lines[-1].split("└─ ")[-1].split()[:5] == [f"x{n - 1}", ":", "Nat", "⊢", f"x{n - 1}"]
+
+
+def test_outline_keeps_small_terms_whole(ws: Workspace) -> None:
+    result = derive_expression(ws, "let y = not true in not y", with_defs=False)
+    assert render_outline(result.root).split("\n")[0].startswith("· ⊢ let y = not true in not y : Bool")
