@@ -8,9 +8,11 @@ S (SPEC §5) defines a value; it is built only where it must be (SPEC §9):
   step's own operations on the state;
 - where a ground y is used inside a nested step (the map is not linear in it), S is
   built from its ≤ K+1 columns, the step at y = e_j, and applied by products; so it is
-  where the state is ground (S has at most (K+1)² entries) and either the step itself
+  where the state is ground (S has at most (K+1)² entries) and the step itself
   iterates (one run of the step on the K+1 basis vectors at once instead of K runs that
-  each repeat the inner loops) or all K products with S are cheap (SMALL_PRODUCTS).
+  each repeat the inner loops), and where S is small (ground, or ≤ SMALL_MATRIX entries)
+  and all K products with it are cheap (SMALL_PRODUCTS): a cost choice, not a semantic
+  one; S of a large state (a function type of dim 10⁴) is never built.
 
 Only the states the output needs are computed: those up to the last nonzero
 coefficient of the count (an `iter 0 { … }` runs no step at all). The primitives
@@ -158,14 +160,21 @@ def _matrix_step(c: _Compiler, node: Recurrent, step: Abstraction) -> Callable[[
 
 
 SMALL_PRODUCTS = 1_000_000
-"""A ground state whose K products with S cost at most this many multiply-adds in all
-builds S (≤ (K+1)² entries, one run of the step) instead of running the step K times:
-below this, a run's fixed cost in Python exceeds the arithmetic it saves."""
+"""A small state (ground, or S of at most SMALL_MATRIX entries) whose K products with S
+cost at most this many multiply-adds in all builds S (one run of the step) instead of
+running the step K times: below this, a run's fixed cost in Python exceeds the
+arithmetic it saves."""
+
+
+SMALL_MATRIX = 10_000
+"""The largest S (in entries) built for a state that is not ground (dim ≤ 100), and then
+only when its products are cheap too: a function-typed state of dim 10⁴ never builds S."""
 
 
 def _small_ground_products(c: _Compiler, node: Recurrent, base: Tensor, last: int) -> bool:
     d = c.dim(node.type)
-    return d <= c.k + 1 and last * d * base.array.size <= SMALL_PRODUCTS
+    small = d <= c.k + 1 or d * d <= SMALL_MATRIX
+    return small and last * d * base.array.size <= SMALL_PRODUCTS
 
 
 def _ground_and_iterating(c: _Compiler, node: Recurrent) -> bool:
