@@ -74,6 +74,8 @@ EXPECTED_STEMS = {
     "network_is_even",
     "rules",
     "derivation_is_even",
+    "grammar",
+    "trace_mult",
 }
 
 
@@ -170,8 +172,14 @@ def test_network_of_is_even_has_its_recurrent_neuron(specs: dict[str, FigureSpec
                                     "input"])
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert "[1 0 1 0 1; 0 1 0 1 0]" in texts  # the compiled matrix of is_even, at K = 4
-    for port in ("count n", "base", "step S"):
+    for port in ("count", "base", "step S"):
         assert port in texts
+
+
+def test_network_of_add_labels_the_count_edge_without_a_variable_name(specs: dict[str, FigureSpec]) -> None:
+    # add = fun m => fun n => iter m { ... }: the count is m, so no edge may say "count n"
+    texts = [t.get_text() for ax in build(specs["network_add"]).axes for t in ax.texts]
+    assert "count" in texts and "count n" not in texts
 
 
 # ---------------------------------------------------------------------------

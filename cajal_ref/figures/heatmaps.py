@@ -117,17 +117,23 @@ def draw_matrix(ax: Axes, matrix: Any, row_labels: list[str], col_labels: list[s
         spine.set_visible(False)
 
 
+MAX_HEIGHT = 6.8
+"""Inches of cells and labels: with its title the page stays under 8 in, inside a text block (9 in)."""
+
+
 def heatmap_figure(view: MatrixView) -> Figure:
     """One compiled matrix, sized so that every cell is legible."""
     rows = len(view.row_labels)
     cols = len(view.col_labels)
     cell = 0.42 if rows * cols <= 60 else 0.3
+    cell = min(cell, (MAX_HEIGHT - 1.6) / rows)  # a tall matrix gets smaller cells, not a taller page
     label_width = max((len(s) for s in view.row_labels), default=4) * 0.075
     width = max(3.6, cols * cell + label_width + 1.4)
     height = max(2.4, rows * cell + 1.6)
     fig = new_figure(width, height)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-    draw_matrix(ax, view.matrix, view.row_labels, view.col_labels, font_size=9 if cell > 0.35 else 7.5)
+    font_size = 9 if cell > 0.35 else 7.5 if cell >= 0.28 else 6.5
+    draw_matrix(ax, view.matrix, view.row_labels, view.col_labels, font_size=font_size)
     ax.set_title(view.title, pad=10)
     ax.set_xlabel(view.col_title)
     ax.set_ylabel(view.row_title)

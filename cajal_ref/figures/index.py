@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from ..compiler import Compiled, compile_term
 from ..derivation_view import derive_expression
+from ..diagnostics import CajalError, ErrorKind
 from ..loader import Workspace, load_workspace
 from ..outputs import prepare_output_dir
 from ..printer import show_term
@@ -27,7 +28,19 @@ from .derivation import derivation_figure, rules_figure
 from .heatmaps import compiled_matrix_view, heatmap_figure
 from .network import network_figure
 from .recurrent import find_recurrent, recurrent_figure, states_matrix, unrolled
-from .style import figure_style, save_figure, write_text_atomic
+from .style import figure_style, natural_width, save_figure, write_text_atomic
+from .user import (
+    KINDS,
+    compile_program,
+    drawable_iterations,
+    grammar_figure,
+    program_derivation,
+    program_heatmap,
+    program_network,
+    program_trace,
+    trace_figure,
+    user_program,
+)
 
 HEATMAP_BOUND = 4
 """K for the figures: small enough that every entry can be written in its cell."""
@@ -161,6 +174,20 @@ def figure_specs(ws: Workspace) -> list[FigureSpec]:
         rules_figure,
     ))
     specs.append(FigureSpec(
+        "grammar",
+        "The grammar of SPEC §2 (types and terms), typeset like PLT Redex's render-language.",
+        "cajal_ref/figures/user.py: GRAMMAR",
+        grammar_figure,
+    ))
+    specs.append(FigureSpec(
+        "trace_mult",
+        f"`cajal trace -e \"mult 2 3\" -K {TRACE_BOUND}` as a figure: for each iter the reduction fires, "
+        "the recurrent neuron's states hᵢ beside the encoded direct iterates enc(dᵢ) (they are equal).",
+        "mult 2 3",
+        lambda: trace_figure(program_trace(ws, user_program(ws, expr="mult 2 3", ctx=None, def_name=None),
+                                           TRACE_BOUND), f"mult 2 3 traced (K = {TRACE_BOUND})"),
+    ))
+    specs.append(FigureSpec(
         "derivation_is_even",
         "The full typing derivation of `is_even 3`, with the derivations of the defs it uses "
         "(is_even, then not); the same tree `cajal derive -e \"is_even 3\"` prints.",
@@ -168,6 +195,57 @@ def figure_specs(ws: Workspace) -> list[FigureSpec]:
         lambda: derivation_figure(derive_expression(ws, "is_even 3"), "A derivation of · ⊢ is_even 3 : Bool"),
     ))
     return specs
+
+
+TRACE_BOUND = 6
+"""K for the trace figure: mult 2 3 = 6 must be representable."""
+
+
+def user_specs(ws: Workspace, *, expr: str | None, ctx: str | None = None, def_name: str | None = None,
+               nat_bound: int = HEATMAP_BOUND, kinds: Sequence[str] | None = None,
+               log: TextIO | None = None) -> list[FigureSpec]:
+    """The figures of the user's own program (`cajal figures -e EXPR` / `--def NAME`).
+
+    Without `kinds`, every kind that applies: the derivation always, the trace only for
+    a closed program (it must be closed to run), the tensor and network unless a free
+    variable is a recurrent weight (it needs a value). Kinds asked for that cannot be
+    drawn are refused here, before anything is drawn.
+    """
+    program = user_program(ws, expr=expr, ctx=ctx, def_name=def_name)
+    chosen = list(kinds) if kinds else list(KINDS)
+    if "trace" in chosen and program.context and not kinds:
+        chosen.remove("trace")  # only a closed program runs
+    elif "trace" in chosen and not drawable_iterations(program_trace(ws, program, nat_bound)):
+        # (program_trace raises for an open program asked for by --kind trace)
+        if kinds:
+            raise ValueError(f"`{program.title}` fires no iter over a ground state: no trace to draw")
+        chosen.remove("trace")
+    if "heatmap" in chosen or "network" in chosen:
+        try:
+            compile_program(ws, program, nat_bound)
+        except CajalError as err:
+            if kinds or err.kind is not ErrorKind.UNBOUND_WEIGHT:
+                raise
+            _say(log, f"{program.title}: no tensor or network without a value for a recurrent weight "
+                      "(cajal compile --bind draws it as text)")
+            chosen = [k for k in chosen if k not in ("heatmap", "network")]
+    stem, shown = program.name, program.title
+    where = f" (K = {nat_bound})"
+    builders: dict[str, tuple[str, Callable[[], Figure]]] = {
+        "heatmap": (f"The compiled tensor of `{shown}`{where}, labelled by basis vectors.",
+                    lambda: program_heatmap(ws, program, nat_bound)),
+        "network": (f"The network `{shown}` compiles to{where}.",
+                    lambda: program_network(ws, program, nat_bound)),
+        "derivation": (f"The typing derivation of `{shown}`.",
+                       lambda: derivation_figure(program_derivation(ws, program),
+                                                 f"A derivation of {shown}")),
+        "trace": (f"The trace of `{shown}`{where}: each iter's neuron states beside the direct "
+                  "iterates.",
+                  lambda: trace_figure(program_trace(ws, program, nat_bound),
+                                       f"{shown} traced (K = {nat_bound})")),
+    }
+    return [FigureSpec(f"{stem}_{kind}", builders[kind][0], program.source, builders[kind][1])
+            for kind in chosen]
 
 
 def experiment_figures(
@@ -198,16 +276,21 @@ def _say(log: TextIO | None, message: str) -> None:
 
 
 def generate(out_dir: Path, *, only: Sequence[str] | None = None, results_dir: Path | None = None,
-             log: TextIO | None = None, ws: Workspace | None = None) -> list[Path]:
+             log: TextIO | None = None, ws: Workspace | None = None,
+             specs: Sequence[FigureSpec] | None = None, width: float | None = None) -> list[Path]:
     """Write every figure (PDF + PNG) and index.md into out_dir; return the files written.
 
+    `specs` replaces the built-in figures (the user's own, from `user_specs`; then no
+    experiment figures). `width` (points) makes every page that wide (see save_figure).
     The figure names and the destination are checked before anything is drawn
     (ValueError for an unknown name, CajalError(IO) for a folder that cannot be written).
     """
     workspace = ws if ws is not None else load_workspace()
-    specs = [s for s in figure_specs(workspace) if only is None or s.stem in only]
+    available = list(specs) if specs is not None else figure_specs(workspace)
+    own = specs is not None
+    specs = [s for s in available if only is None or s.stem in only]
     if only is not None:
-        unknown = sorted(set(only) - {s.stem for s in figure_specs(workspace)})
+        unknown = sorted(set(only) - {s.stem for s in available})
         if unknown:
             raise ValueError(f"unknown figure(s): {', '.join(unknown)}")
     prepare_output_dir(out_dir)
@@ -217,9 +300,12 @@ def generate(out_dir: Path, *, only: Sequence[str] | None = None, results_dir: P
         _say(log, f"[{position}/{len(specs)}] {spec.stem}")
         with figure_style():
             fig = spec.build()
-        written.extend(save_figure(fig, out_dir, spec.stem))
+        if width is not None and natural_width(fig) > width + 0.5:
+            _say(log, f"  {spec.stem} is {natural_width(fig):.0f} pt wide, wider than --width "
+                      f"{width:.0f} pt: kept at its natural width")
+        written.extend(save_figure(fig, out_dir, spec.stem, width=width))
         entries.append((spec.stem, spec.caption, spec.program))
-    if only is None:
+    if only is None and not own:
         entries.extend(experiment_figures(results_dir, out_dir, log))
     index = out_dir / "index.md"
     write_text_atomic(index, index_markdown(entries))

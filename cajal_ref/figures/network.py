@@ -118,7 +118,7 @@ def build_boxes(node: NeuronNode, nat_bound: int, *, expand_defs: bool = False, 
         case RecurrentNeuron(count=count, base=base, step=step):
             box = Box("recurrent", ["recurrent neuron (iter)", "h₀ = base, hᵢ₊₁ = S·hᵢ",
                                     "out = Σᵢ nᵢ·hᵢ", value])
-            for port, part in (("count n", count), ("base", base), ("step S", step)):
+            for port, part in (("count", count), ("base", base), ("step S", step)):
                 box.children.append((port, build_boxes(part, nat_bound, expand_defs=expand_defs, top=False)))
             return box
         case Application(fn=fn, arg=arg):

@@ -14,6 +14,7 @@ for heatmaps.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,9 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
+from matplotlib.transforms import Bbox
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -124,10 +127,61 @@ def write_text_atomic(path: Path, text: str) -> None:
     _atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
-def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
-    """Write `stem`.pdf and `stem`.png into out_dir, deterministically and atomically."""
-    written: list[Path] = []
+NOTATION = ((re.compile(r"(?<![^\s(])-o(?=[\s)])"), "⊸"), (re.compile(r"(?<![^\s(])=>(?=\s)"), "⇒"))
+"""The printer's ASCII `-o` and `=>` as drawn in every figure (the rules and derivations use ⊸ and ⇒)."""
+
+PAD_INCHES = 0.08
+
+
+def unify_notation(fig: Figure) -> None:
+    """Draw `-o` as ⊸ and `=>` as ⇒ in every plain text of the figure (mathtext already does)."""
+    for artist in fig.findobj(Text):
+        assert isinstance(artist, Text)
+        text = artist.get_text()
+        if text.startswith("$") or ("-o" not in text and "=>" not in text):
+            continue
+        for pattern, symbol in NOTATION:
+            text = pattern.sub(symbol, text)
+        artist.set_text(text)
+
+
+def width_points(text: str) -> float:
+    """A --width: points (`455`, `455pt`) or inches (`6.3in`); positive."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*(pt|in)?\s*", text)
+    if match is None or float(match.group(1)) <= 0:
+        raise ValueError(f"width `{text}` is not a positive number of points (455, 455pt) or inches (6.3in)")
+    value = float(match.group(1))
+    return value * 72.0 if match.group(2) == "in" else value
+
+
+def natural_width(fig: Figure) -> float:
+    """The width in points of the saved figure (its tight bounding box plus the padding)."""
     with figure_style():
+        box = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    return float(box.width + 2 * PAD_INCHES) * 72.0
+
+
+def _bbox_for_width(fig: Figure, width: float) -> Bbox | str:
+    """The tight box widened (centred) so that the saved page is `width` points wide."""
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    extra = width / 72.0 - (box.width + 2 * PAD_INCHES)
+    if extra <= 0:
+        return "tight"
+    side = PAD_INCHES + extra / 2  # an explicit box gets no pad_inches: the padding is in it
+    return Bbox.from_extents(box.x0 - side, box.y0 - PAD_INCHES, box.x1 + side, box.y1 + PAD_INCHES)
+
+
+def save_figure(fig: Figure, out_dir: Path, stem: str, *, width: float | None = None) -> list[Path]:
+    """Write `stem`.pdf and `stem`.png into out_dir, deterministically and atomically.
+
+    With `width` (points), the page is exactly that wide when the figure fits (centred,
+    fonts unchanged, so figures placed side by side in a paper share one font size); a
+    wider figure keeps its natural width (`natural_width` tells the caller).
+    """
+    written: list[Path] = []
+    unify_notation(fig)
+    with figure_style():
+        bbox = "tight" if width is None else _bbox_for_width(fig, width)
         for fmt, metadata, extra in (
             ("pdf", PDF_METADATA, {}),
             ("png", PNG_METADATA, {"dpi": PNG_DPI}),
@@ -137,7 +191,7 @@ def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
             def write(handle: Any, fmt: str = fmt, metadata: dict[str, Any] = metadata,
                       extra: dict[str, Any] = extra) -> None:
                 fig.savefig(
-                    handle, format=fmt, metadata=metadata, bbox_inches="tight", pad_inches=0.08, **extra
+                    handle, format=fmt, metadata=metadata, bbox_inches=bbox, pad_inches=PAD_INCHES, **extra
                 )
 
             _atomic_write(path, write)
