@@ -582,7 +582,11 @@ def test_cli_json_reads_back_to_the_api_tensor() -> None:
     out = cajal_compile(*args, "--bind", 'f = [["1/2", 0, 1], [0, -3, 0], [0, 0, "-3/2"]]', "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["context"] == [{"name": "x", "type": "Nat"}]
+    assert (data["bound"], data["unbound"]) == (["f"], ["x"])  # the axes: the value's, then x's
+    assert data["context"] == [
+        {"name": "f", "type": "Nat -o Nat", "recurrent": False},
+        {"name": "x", "type": "Nat", "recurrent": False},
+    ]
     got = np.vectorize(Fraction, otypes=[object])(np.array(data["entries"], dtype=object))
     api = compile_expr(
         "f (succ x)",
@@ -636,7 +640,8 @@ def test_cli_binds_closed_terms_and_open_defs() -> None:
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["context"] == [{"name": "x", "type": "Nat"}]
+    assert (data["bound"], data["unbound"]) == (["f", "n"], ["x"])
+    assert [(c["name"], c["recurrent"]) for c in data["context"]] == [("f", True), ("n", False), ("x", False)]
     # f = double applied once to x: columns 0 → 0, 1 → 2, 2 and 3 truncate to zero
     assert data["entries"] == [["1", "0", "0", "0"], ["0", "0", "0", "0"], ["0", "1", "0", "0"], ["0"] * 4]
 

@@ -242,11 +242,21 @@ def render_latex(compiled: Compiled) -> str:
     return "\n".join(lines)
 
 
-def to_json(compiled: Compiled) -> dict[str, Any]:
+def to_json(
+    compiled: Compiled,
+    context: tuple[tuple[str, Type], ...] = (),
+    recurrent: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The schema of docs/cli.md: `context` is the program's declared context (as in `check`),
+    `bound` the variables given values (--bind, --symbolic), `unbound` the tensor's axes after
+    the value's, in order."""
+    declared = context or compiled.context
     return {
         "type": show_type(compiled.type),
         "nat_bound": compiled.nat_bound,
-        "context": [{"name": n, "type": show_type(t)} for n, t in compiled.context],
+        "context": [{"name": n, "type": show_type(t), "recurrent": n in recurrent} for n, t in declared],
+        "bound": list(compiled.bound),
+        "unbound": [n for n, _ in compiled.context],
         "shape": list(compiled.printed_shape),
         "entries": _nested_strings(compiled.printed.tolist()),
     }
@@ -259,21 +269,22 @@ def to_json(compiled: Compiled) -> dict[str, Any]:
 
 def _program(
     args: argparse.Namespace, ws: Workspace
-) -> tuple[Term, tuple[tuple[str, Type], ...], str | None]:
-    """The term and context to compile: an open def by name (no --ctx), or the checked expression."""
+) -> tuple[Term, tuple[tuple[str, Type], ...], str | None, tuple[str, ...]]:
+    """The term, context, name and recurrent weights to compile: an open def by name (no --ctx),
+    or the checked expression."""
     name = args.expr.strip()
     info = open_def(args, ws)
     if info is not None:
-        return info.body, tuple(info.context), name
+        return info.body, tuple(info.context), name, tuple(info.recurrent_weights)
     expr = check_expression(args, ws)
-    return expr.term, tuple(expr.context), name if name in ws.defs else None
+    return expr.term, tuple(expr.context), name if name in ws.defs else None, tuple(expr.recurrent_weights)
 
 
 def run(args: argparse.Namespace) -> int:
     check_nat_bound(args.nat_bound)
     ws = load(args)
     opaque_dims = opaque_dims_of(args.opaque_dim, ws.program.types)
-    term, context, name = _program(args, ws)
+    term, context, name, recurrent = _program(args, ws)
     bindings = read_bindings(args, ws, context, opaque_dims)
     compiled = compile_term(
         term,
@@ -285,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
         max_entries=args.max_entries,
     )
     if args.json:
-        emit_json(to_json(compiled))
+        emit_json(to_json(compiled, context, recurrent))
     elif args.latex:
         print(render_latex(compiled))
     else:
