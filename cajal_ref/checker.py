@@ -710,10 +710,17 @@ def check_module(module: Module, program: Program, *, strict_iter: bool = False)
     `type` already declared by an earlier module is the same opaque type (allowed);
     twice in one module, or a def name reused anywhere, is a DUPLICATE. The program
     is changed only if the whole module checks.
+
+    Errors are collected, not stopped at: a failed declaration is left out and
+    checking goes on, except that a def naming a failed def or free variable is
+    skipped (its errors would only echo the first). The first error is raised with
+    the others in `also`.
     """
     new_types: dict[str, Span] = {}
     new_defs: dict[str, DefInfo] = {}
     frees: dict[str, tuple[Type, Span]] = {}
+    errors: list[CajalError] = []
+    failed: set[str] = set()
 
     def all_types() -> Set[str]:
         return program.types.keys() | new_types.keys()
@@ -722,45 +729,62 @@ def check_module(module: Module, program: Program, *, strict_iter: bool = False)
         return new_defs.get(name) or program.defs.get(name)
 
     for decl in module.decls:
-        match decl:
-            case TypeDecl(name, span):
-                if name in ("Bool", "Nat"):
-                    raise CajalError(
-                        ErrorKind.DUPLICATE, f"`{name}` is a built-in type and cannot be redeclared", span
-                    )
-                first_type = new_types.get(name)
-                if first_type is not None:
-                    raise CajalError(
-                        ErrorKind.DUPLICATE,
-                        f"type `{name}` is declared twice in this file",
-                        span,
-                        related=(Related(first_type, f"`{name}` is first declared here"),),
-                    )
-                # An opaque type has no constructors, so `type Img` in two files declares
-                # the same type: each open program file stays self-contained (SPEC §2).
-                if name not in program.types:
-                    new_types[name] = span
-            case FreeDecl(name, t, span):
-                if name in frees:
-                    raise CajalError(
-                        ErrorKind.DUPLICATE,
-                        f"free variable `{name}` is declared twice",
-                        span,
-                        related=(Related(frees[name][1], f"`{name}` is first declared here"),),
-                    )
-                clash = find_def(name)
-                if clash is not None:
-                    raise CajalError(
-                        ErrorKind.DUPLICATE,
-                        f"free variable `{name}` has the name of a def; choose another name",
-                        span,
-                        related=(Related(_def_span(clash), f"def `{name}` is defined here"),),
-                    )
-                _Checker({}, all_types(), False, None).require_declared(t, span, f"free variable `{name}`")
-                frees[name] = (t, span)
-            case Def():
-                info = _check_def(decl, frees, program, new_defs, all_types(), strict_iter)
-                new_defs[decl.name] = info
+        if isinstance(decl, Def) and failed:
+            with deep_recursion():
+                if free_vars(decl.body) & failed:
+                    failed.add(decl.name)  # it names a failed declaration: skipped, not re-reported
+                    continue
+        try:
+            match decl:
+                case TypeDecl(name, span):
+                    if name in ("Bool", "Nat"):
+                        raise CajalError(
+                            ErrorKind.DUPLICATE, f"`{name}` is a built-in type and cannot be redeclared", span
+                        )
+                    first_type = new_types.get(name)
+                    if first_type is not None:
+                        raise CajalError(
+                            ErrorKind.DUPLICATE,
+                            f"type `{name}` is declared twice in this file",
+                            span,
+                            related=(Related(first_type, f"`{name}` is first declared here"),),
+                        )
+                    # An opaque type has no constructors, so `type Img` in two files declares
+                    # the same type: each open program file stays self-contained (SPEC §2).
+                    if name not in program.types:
+                        new_types[name] = span
+                case FreeDecl(name, t, span):
+                    if name in frees:
+                        raise CajalError(
+                            ErrorKind.DUPLICATE,
+                            f"free variable `{name}` is declared twice",
+                            span,
+                            related=(Related(frees[name][1], f"`{name}` is first declared here"),),
+                        )
+                    clash = find_def(name)
+                    if clash is not None:
+                        raise CajalError(
+                            ErrorKind.DUPLICATE,
+                            f"free variable `{name}` has the name of a def; choose another name",
+                            span,
+                            related=(Related(_def_span(clash), f"def `{name}` is defined here"),),
+                        )
+                    checker = _Checker({}, all_types(), False, None)
+                    checker.require_declared(t, span, f"free variable `{name}`")
+                    frees[name] = (t, span)
+                case Def():
+                    info = _check_def(decl, frees, program, new_defs, all_types(), strict_iter)
+                    new_defs[decl.name] = info
+        except CajalError as err:
+            errors.append(err)
+            # a name left undefined by the failure: later declarations that use it are skipped
+            undefined_def = isinstance(decl, Def) and find_def(decl.name) is None
+            if undefined_def or (isinstance(decl, FreeDecl) and decl.name not in frees):
+                failed.add(decl.name)
+    if errors:
+        first = errors[0]
+        first.also = tuple(errors[1:])
+        raise first
     program.types.update(new_types)
     program.defs.update(new_defs)
     return list(new_defs.values())

@@ -2,7 +2,7 @@
 
 `cajal derive` shows *why* a program has its type, one rule of SPEC §3 per node,
 with the linear context each subterm uses. When a program does not check, the
-checker only reports the first error; here the program is re-examined subterm by
+checker reports the first error of a term; here the program is re-examined subterm by
 subterm (each subterm checked on its own, in exactly the variables it mentions) so
 the student sees every part that did check, and the node whose rule broke.
 

@@ -75,6 +75,7 @@ class CajalError(Exception):
         rule: str | None = None,
         related: tuple[Related, ...] = (),
         file: str | None = None,
+        also: tuple[CajalError, ...] = (),
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -83,6 +84,8 @@ class CajalError(Exception):
         self.rule = rule
         self.related = related
         self._file = file
+        self.also = also
+        """Further independent errors found in the same file (reported with this one)."""
 
     @property
     def file(self) -> str | None:
@@ -107,6 +110,10 @@ class CajalError(Exception):
             lines.append(_located(rel.span, rel.span.file, "note", rel.message))
             lines.extend(_excerpt(rel.span))
         lines.append(self.help_line())
+        if self.also:
+            for other in self.also:
+                lines.extend(["", other.render()])
+            lines.extend(["", f"{1 + len(self.also)} errors"])
         return "\n".join(lines)
 
     def help_line(self) -> str:
@@ -115,6 +122,13 @@ class CajalError(Exception):
         return f"help: this is error `{self.kind.value}`{rule}; `cajal explain {self.kind.value}` explains it"
 
     def to_json(self) -> dict[str, Any]:
+        """`{"error": …}`, and `errors` (this one first) when the file had several."""
+        obj = self._own_json()
+        if self.also:
+            obj["errors"] = [obj["error"], *(other._own_json()["error"] for other in self.also)]
+        return obj
+
+    def _own_json(self) -> dict[str, Any]:
         return {
             "error": {
                 "kind": self.kind.value,
