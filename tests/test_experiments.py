@@ -35,7 +35,15 @@ from cajal_ref.experiments.layers import correlate_fft, count_parameters
 from cajal_ref.experiments.paper import examples_seen, first_reaching
 from cajal_ref.experiments.paper_models import hyper_step, paper_models
 from cajal_ref.experiments.report import mean_spread, steps_cell
-from cajal_ref.experiments.train import batch_plan, eval_schedule, per_image_psnr, steps_per_run
+from cajal_ref.experiments.train import (
+    LaneTrainer,
+    batch_plan,
+    eval_schedule,
+    normalised_mse,
+    per_image_psnr,
+    pooled_psnr,
+    steps_per_run,
+)
 from tests.cli_helpers import cajal
 
 # ---------------------------------------------------------------------------
@@ -232,6 +240,56 @@ def test_per_image_psnr_uses_each_targets_range() -> None:
     np.testing.assert_allclose(np.asarray(per_image_psnr(prediction, target)), [20.0, 20.0], rtol=1e-5)
 
 
+def test_pooled_psnr_by_hand_stays_finite_when_a_target_is_met_exactly() -> None:
+    target = jnp.asarray([[[0.0, 2.0]], [[1.0, 1.5]]])
+    prediction = target + jnp.asarray([[[0.0, 0.0]], [[0.05, 0.05]]])  # image 1 exact
+    # MSE/peak²: image 1: 0; image 2: 0.0025 / 0.25 = 0.01; mean 0.005 → 10·log10(200) = 23.0103
+    np.testing.assert_allclose(np.asarray(normalised_mse(prediction, target)), [0.0, 0.01], atol=1e-7)
+    assert float(pooled_psnr(0.005)) == pytest.approx(23.0103, abs=1e-4)
+    # the per-image mean is dominated by the exact image's floor: (10·log10(4/1e-12) + 20) / 2 ≈ 73
+    per_image = np.asarray(per_image_psnr(prediction, target))
+    assert float(per_image.mean()) == pytest.approx((10 * np.log10(4e12) + 20.0) / 2, abs=1e-3)
+
+
+def test_controlled_identity_and_thresholds_by_hand() -> None:
+    from cajal_ref.experiments.controlled import identity_psnr, thresholds_for
+
+    inputs = np.asarray([[[0.0, 2.0]], [[1.0, 1.0]]], dtype=np.float32)
+    targets = np.asarray([[[0.0, 2.0]], [[1.0, 1.5]]], dtype=np.float32)
+    # image 2: MSE 0.125, peak 0.5 → 0.5; mean 0.25 → 10·log10(4) = 6.0206
+    assert identity_psnr(inputs, targets) == pytest.approx(6.0206, abs=1e-4)
+    assert thresholds_for(6.0206, (1.0, 2.0, 4.0)) == [7.02, 8.02, 10.02]
+
+
+def test_residual_step_is_silent_on_the_background() -> None:
+    from cajal_ref.experiments.models import apply_residual_step, init_residual_step
+
+    params = init_residual_step(jax.random.PRNGKey(0), 4)
+    params["out"]["w"] = jnp.ones_like(params["out"]["w"])  # a step that has learned something
+    background = -jnp.ones((6, 6))
+    # hidden = ReLU(conv(w, background + 1 = 0) + 0) = 0, so the step adds nothing there
+    np.testing.assert_array_equal(np.asarray(apply_residual_step(params, background)), -np.ones((6, 6)))
+    ink = background.at[2:4, 2:4].set(1.0)
+    assert float(jnp.max(jnp.abs(apply_residual_step(params, ink) - ink))) > 0.1
+
+
+def test_controlled_direct_counts_do_not_collapse_onto_zero() -> None:
+    """Regression: its softmax counts went one-hot on 0 within ~30 steps and the model never moved again."""
+    from cajal_ref.experiments.controlled import LEARNING_RATES, variant_model
+
+    split = make_split("iterate")
+    model = variant_model("iterate", split.side, "baseline-direct")
+    trainer = LaneTrainer(
+        model, split.train_x, split.train_y, split.test_x[:50], split.test_y[:50], clip=True, metric="pooled"
+    )
+    curves, params = trainer.train(
+        [0], [LEARNING_RATES["direct"]], 32, 5, [0, 40], max_steps=40, train_size=256
+    )
+    counts = np.asarray(model.counts(jax.tree_util.tree_map(lambda a: a[0], params), split.test_x[:50]))
+    assert float(np.mean(counts[:, 0])) < 0.9  # weight still on iterating
+    assert abs(curves[0].test_psnr[1] - curves[0].test_psnr[0]) > 0.01  # the output moved
+
+
 def test_schedule_batches_and_examples_seen() -> None:
     assert steps_per_run(3500, 32, 10) == 1100 and steps_per_run(3500, 128, 10) == 280
     assert eval_schedule(1100) == [*range(0, 201, 20), *range(300, 1101, 100)]
@@ -344,8 +402,13 @@ def test_quick_controlled_run(tmp_path: Path) -> None:
     assert summary["protocol"] == "controlled" and summary["data"] == "mnist" and summary["image_size"] == 28
     variants = sorted({r["variant"] for r in summary["runs"]})
     assert variants == ["baseline-direct", "baseline-indirect", "identity-start-off"]
+    identity = summary["identity_psnr"]
+    assert summary["thresholds_db"] == [round(identity + g, 2) for g in (1.0, 2.0, 4.0)]
     for run in summary["runs"]:
         assert run["model"] in ("direct", "indirect") and run["steps"] == [0, 2, 4]
+        assert max(run["test_psnr"]) < 60  # no exact-match floor (~126 dB per even digit) in the mean
+        if run["variant"].startswith("baseline-"):  # both baselines start as the identity map
+            assert run["test_psnr"][0] == pytest.approx(identity, abs=1e-3)
     table = (out / "summary.md").read_text(encoding="utf-8")
     assert "| identity-start-off | indirect |" in table
     assert (out / "figures" / "experiment_controlled_conditional_ablations.png").is_file()

@@ -146,10 +146,14 @@ def controlled_markdown(summary: dict[str, Any]) -> str:
     lines = [
         f"### Experiment `{summary['experiment']}`, controlled protocol",
         "",
-        f"Data {summary['data']}; {config['steps']} steps of Adam (batch {config['batch_size']}, L1 loss), "
-        "the "
-        f"same batches for every model; learning rates {config['learning_rates']}. Cells: mean ± sample "
-        "standard deviation over seeds; steps to a threshold over the seeds that reached it.",
+        f"Data {summary['data']}; {config['steps']} steps of Adam (batch {config['batch_size']}, L1 loss, "
+        "gradient-norm clipping 1.0 on every model), the "
+        f"same batches for every model; learning rates {config['learning_rates']}. PSNR pooled over the "
+        "test images (10·log10 of 1 / mean MSE/peak², peak = each target's range); the identity map "
+        f"(where both baselines start) scores {summary.get('identity_psnr', float('nan')):.2f} dB, and the "
+        f"thresholds are it plus {', '.join(f'{g:g}' for g in summary.get('threshold_gains_db', []))} dB. "
+        "Cells: mean ± sample standard deviation over seeds; steps to a threshold over the seeds that "
+        "reached it.",
         "",
     ]
     header = ["train size", "model", "parameters", "final PSNR (dB)"] + [

@@ -4,7 +4,7 @@ Each model gets the same effort: every learning rate in LEARNING_RATES, trained 
 per seed in SEEDS at the largest training-set size for the full step budget, all
 seeds at once; the rate with the best mean validation PSNR (per image, peak = the
 target's range) wins. The test set is never looked at. Run with
-`python -m cajal_ref.experiments.tuning [iterate|conditional]`; docs/experiments.md
+`python -m cajal_ref.experiments.tuning [iterate|conditional] [--steps N]`; docs/experiments.md
 records the measured grid, and its winners are controlled.LEARNING_RATES.
 """
 
@@ -29,7 +29,9 @@ def tune(experiment: Experiment, *, steps: int = 1500, batch_size: int = 32) -> 
     rows: list[dict[str, Any]] = []
     for variant in ("baseline-direct", "baseline-indirect"):
         model = variant_model(experiment, split.side, variant)
-        trainer = LaneTrainer(model, split.train_x, split.train_y, split.val_x, split.val_y, clip=False)
+        trainer = LaneTrainer(
+            model, split.train_x, split.train_y, split.val_x, split.val_y, clip=True, metric="pooled"
+        )
         per_epoch = -(-size // batch_size)
         seeds = [s for _ in LEARNING_RATES for s in SEEDS]
         rates = [lr for lr in LEARNING_RATES for _ in SEEDS]
@@ -48,11 +50,21 @@ def tune(experiment: Experiment, *, steps: int = 1500, batch_size: int = 32) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    names = (argv if argv is not None else sys.argv[1:]) or list(EXPERIMENTS)
-    for experiment in names:
+    args = list(argv if argv is not None else sys.argv[1:])
+    steps = 1500
+    if "--steps" in args:
+        at = args.index("--steps")
+        try:
+            steps = int(args[at + 1])
+        except (IndexError, ValueError):
+            raise SystemExit("--steps needs a positive integer") from None
+        del args[at : at + 2]
+    if steps < 1:
+        raise SystemExit("--steps must be positive")
+    for experiment in args or list(EXPERIMENTS):
         if experiment not in EXPERIMENTS:
             raise SystemExit(f"unknown experiment {experiment!r}")
-        rows = tune(experiment)
+        rows = tune(experiment, steps=steps)
         for model in ("direct", "indirect"):
             print(
                 json.dumps(
