@@ -568,7 +568,8 @@ _KEYWORDS = frozenset(
 )
 _TOKEN = re.compile(r"\s+|=>|-o|[A-Za-z_][A-Za-z0-9_']*|[0-9]+|[(){}|:=]|.", re.DOTALL)
 _OPERATORS = frozenset({"=>", "-o", "|", "=", ":"})
-_SYMBOLS = {"=>": r"\Rightarrow", "-o": r"\multimap", "|": r"\mid", "{": r"\{", "}": r"\}", ":": "{:}"}
+_SYMBOLS = {"=>": r"\Rightarrow", "-o": r"\multimap", "|": r"\mid", "{": r"\{", "}": r"\}", ":": "{:}",
+            "…": r"\ldots"}
 
 
 def latex_name(name: str, *, font: str = r"\mathit") -> str:
@@ -585,8 +586,10 @@ def latex_type(t: Type) -> str:
     return _latex_tokens(show_type(t), in_type=True)
 
 
-def latex_term(t: Term) -> str:
-    return _latex_tokens(show_term(t), in_type=False)
+def latex_term(t: Term, *, clip: int | None = None) -> str:
+    """Math-mode LaTeX of a term; with `clip`, of at most that many characters of it (then `…`)."""
+    text = show_term(t) if clip is None else show_term_clipped(t, clip)
+    return _latex_tokens(text, in_type=False)
 
 
 def _latex_tokens(text: str, *, in_type: bool) -> str:
@@ -633,9 +636,10 @@ def latex_context(ctx: Context) -> str:
     return ", ".join(f"{latex_name(n)}{{:}}{latex_type(t)}" for n, t in ctx)
 
 
-def latex_judgement(node: Node) -> str:
+def latex_judgement(node: Node, *, clip: int | None = None) -> str:
+    """`Γ ⊢ t : A` in LaTeX; `clip` bounds the term's printed characters (see render_latex)."""
     shown_type = latex_type(node.type) if node.type is not None else "{?}"
-    return rf"{latex_context(node.context)} \vdash {latex_term(node.term)} : {shown_type}"
+    return rf"{latex_context(node.context)} \vdash {latex_term(node.term, clip=clip)} : {shown_type}"
 
 
 def latex_rule_label(node: Node) -> str:
@@ -654,7 +658,8 @@ def render_latex(node: Node) -> str:
     """One derivation as nested mathpartir `\\inferrule*` (needs the mathpartir package).
 
     Emitted line by line from an explicit stack, so the cost is linear in the output
-    even for very deep derivations (indentation stops growing after 20 levels).
+    even for very deep derivations (indentation stops growing after 20 levels), and
+    each conclusion's term is clipped like the outline's, so the output is linear too.
     """
     lines: list[str] = []
     stack: list[tuple[Node, int] | str] = [(node, 0)]
@@ -667,7 +672,7 @@ def render_latex(node: Node) -> str:
         pad = "  " * min(depth, 20)
         lines.append(f"{pad}\\inferrule*[right={latex_rule_label(current)}]")
         lines.append(f"{pad}{{")
-        closing = [f"{pad}}}", f"{pad}{{{latex_judgement(current)}}}"]
+        closing = [f"{pad}}}", f"{pad}{{{latex_judgement(current, clip=OUTLINE_TERM_WIDTH)}}}"]
         work: list[tuple[Node, int] | str] = []
         for index, premise in enumerate(current.premises):
             if index:

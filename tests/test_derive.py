@@ -406,3 +406,16 @@ def test_outline_of_deeply_nested_lets_is_linear_in_size(ws: Workspace) -> None:
 def test_outline_keeps_small_terms_whole(ws: Workspace) -> None:
     result = derive_expression(ws, "let y = not true in not y", with_defs=False)
     assert render_outline(result.root).split("\n")[0].startswith("· ⊢ let y = not true in not y : Bool")
+
+
+def test_latex_of_deeply_nested_lets_is_linear_in_size(ws: Workspace) -> None:
+    n = 2000
+    text = "".join(f"let x{i} = {'zero' if i == 0 else f'x{i - 1}'} in " for i in range(n)) + f"x{n - 1}"
+    latex = render_latex(derive_expression(ws, text, with_defs=False).root)
+    lines = latex.split("\n")
+    # per node: \inferrule*, {, its premises (with \\ between), }, {conclusion}
+    assert latex.count(r"\inferrule*") == 2 * n + 1
+    assert max(len(line) for line in lines) <= 400
+    assert r"\ldots" in latex
+    # braces stay balanced although terms are cut (a cut `{` of an iter is the escaped \{)
+    assert latex.count("{") - latex.count(r"\{") == latex.count("}") - latex.count(r"\}")
