@@ -147,3 +147,11 @@ def test_cli_refuses_before_drawing(tmp_path: Path, argv: list[str], code: int) 
     got, _, err = cajal("figures", *argv, "--out", str(out_dir))
     assert got == code, err
     assert not any(out_dir.glob("*.pdf"))
+
+
+def test_a_trace_figure_fits_a_text_block(ws: Workspace) -> None:
+    # seven nested adds fire seven iters (one each): six panels are drawn
+    expr = "add 1 (add 1 (add 1 (add 1 (add 1 (add 1 (add 1 1))))))"
+    fig = build(one(user_specs(ws, expr=expr, nat_bound=9, kinds=["trace"]), "trace"))
+    assert fig.get_figheight() <= 8.2
+    assert len(fig.axes) <= 6 and "the first 6 of" in fig.get_suptitle()

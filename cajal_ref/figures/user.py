@@ -128,7 +128,7 @@ def _sub(i: int) -> str:
 
 
 def _iteration_matrix(it: IterTrace) -> tuple[list[list[object]], list[str]]:
-    """Columns h₀ … of the neuron's states and, beside each, enc(dᵢ) of the direct iterate."""
+    """Columns hᵢ of the neuron's states and, beside each, dᵢ: the direct iterate, encoded."""
     columns: list[list[object]] = []
     names: list[str] = []
     blank: list[object] = [""] * len(it.labels)
@@ -136,9 +136,15 @@ def _iteration_matrix(it: IterTrace) -> tuple[list[list[object]], list[str]]:
         columns.append(list(r.state) if r.state is not None else blank)
         names.append(f"h{_sub(r.i)}")
         columns.append(list(r.encoded) if r.encoded is not None else blank)
-        names.append(f"enc d{_sub(r.i)}")
+        names.append(f"d{_sub(r.i)}")
     matrix = [[col[i] for col in columns] for i in range(len(it.labels))]
     return matrix, names
+
+
+MAX_TRACE_PANELS = 6
+"""Iterations drawn in one trace figure (the text and JSON of `cajal trace` have them all)."""
+MAX_TRACE_HEIGHT = 8.0
+"""Inches: a trace figure fits in a text block; many states get smaller cells."""
 
 
 def drawable_iterations(trace: Trace) -> list[IterTrace]:
@@ -151,21 +157,28 @@ def trace_figure(trace: Trace, title: str) -> Figure:
     shown = drawable_iterations(trace)
     if not shown:
         raise ValueError("the program fires no iter over a ground state: there is no trace to draw")
+    fired = len(shown)
+    shown = shown[:MAX_TRACE_PANELS]
+    if fired > len(shown):
+        title += f"  (the first {len(shown)} of {fired} iters)"
     heights = [len(it.labels) for it in shown]
     widest = max(2 * len(it.rows) for it in shown)
-    fig = new_figure(max(4.5, 1.6 + 0.55 * widest), 0.7 + sum(0.36 * h + 0.75 for h in heights))
+    cell = min(0.36, (MAX_TRACE_HEIGHT - 0.7 - 0.75 * len(shown)) / sum(heights))
+    fig = new_figure(max(4.5, 1.6 + 1.5 * cell * widest), 0.9 + sum(cell * h + 0.75 for h in heights))
     grid = fig.add_gridspec(len(shown), 1, height_ratios=[h + 2.0 for h in heights], hspace=0.45,
-                            left=0.14, right=0.98, top=1 - 0.55 / fig.get_figheight(), bottom=0.05)
+                            left=0.14, right=0.98, top=1 - 0.75 / fig.get_figheight(), bottom=0.05)
     for index, it in enumerate(shown):
         ax = fig.add_subplot(grid[index, 0])
         matrix, names = _iteration_matrix(it)
-        draw_matrix(ax, matrix, list(it.labels), names, font_size=8)
+        draw_matrix(ax, matrix, list(it.labels), names, font_size=8 if cell >= 0.3 else 6.5)
+        ax.tick_params(axis="x", labelsize=8 if cell >= 0.3 else 7)
         verdict = {True: "states = encoded direct iterates", False: "MISMATCH",
                    None: "not compared"}[it.agrees]
         ax.set_title(f"step {it.step}: {show_term_clipped(it.term, 70)}   (count {it.count}; {verdict})",
-                     fontsize=9, loc="left",
+                     fontsize=8, loc="left",
                      color="black" if it.agrees is not False else OKABE_ITO["vermillion"])
-    fig.suptitle(title, fontsize=11, y=1 - 0.1 / fig.get_figheight(), va="top")
+    fig.suptitle(f"{title}\nhᵢ: the neuron's state, dᵢ: the direct iterate (encoded), side by side",
+                 fontsize=10, y=1 - 0.05 / fig.get_figheight(), va="top")
     return fig
 
 
