@@ -81,3 +81,12 @@ def test_a_schema_rejects_a_wrong_shape() -> None:
         jsonschema.validate({"type": "Nat", "nat_bound": 2, "context": [{"name": "x", "type": "Nat"}],
                              "bound": [], "unbound": ["x"], "shape": [3], "entries": []},
                             SCHEMAS["compile"])  # a context entry without `recurrent`
+
+
+def test_several_errors_follow_the_failure_schema(tmp_path: Path) -> None:
+    path = tmp_path / "two.cj"
+    path.write_text("def a : Nat = true\ndef b : Bool = zero\n", encoding="utf-8")
+    code, out, _ = cajal("check", str(path), "--json")
+    data = json.loads(out)
+    assert code == 1 and len(data["errors"]) == 2
+    jsonschema.validate(data, SCHEMAS["failure"])
