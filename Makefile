@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORE := $(VENV)/.installed-core
 ALL := $(VENV)/.installed-all
 
-.PHONY: demo test lint typecheck pytest proofs bench figures clean
+.PHONY: demo test coq lint typecheck pytest proofs bench figures clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,21 @@ typecheck: $(ALL)
 pytest: $(ALL)
 	$(VENV)/bin/pytest
 
-proofs: $(ALL)
-	@command -v coqc >/dev/null 2>&1 || { echo "coqc not found: the mechanized proof (proofs/coq/) needs Coq >= 8.16; on Debian/Ubuntu: sudo apt-get install -y coq"; exit 1; }
+# the mechanized proof (proofs/coq/) needs coqc: installed here where we may (root with apt-get),
+# otherwise the exact command is printed
+coq:
+	@command -v coqc >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Coq (apt-get install coq) for the mechanized proof"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq coq >/dev/null; \
+	  else \
+	    echo "coqc not found: the mechanized proof (proofs/coq/) needs Coq >= 8.16; on Debian/Ubuntu: sudo apt-get install -y coq"; exit 1; \
+	  fi; }
+
+proofs: $(ALL) coq
 	$(PY) -m proofs
 
-test: lint typecheck pytest proofs
+test: coq lint typecheck pytest proofs
 
 bench: $(ALL)
 	$(PY) -m benchmarks
