@@ -572,6 +572,8 @@ def test_cli_not_json() -> None:
         "type": "Bool -o Bool",
         "nat_bound": 9,
         "context": [],
+        "bound": [],
+        "unbound": [],
         "shape": [2, 2],
         "entries": [["0", "1"], ["1", "0"]],
     }
