@@ -63,11 +63,20 @@ def grid_figure(summary: dict[str, Any]) -> Any:
     cells = _cell_runs(summary)
     lrs = sorted({k[0] for k in cells}, reverse=True)
     batches = sorted({k[1] for k in cells})
-    fig = new_figure(3.0 * len(lrs) + 0.6, 2.4 * len(batches) + 0.6)
+    fig = new_figure(3.0 * len(lrs) + 0.6, 2.8 * len(batches) + 0.6)
     axes = fig.subplots(len(batches), len(lrs), sharey=True, squeeze=False)
+    fig.subplots_adjust(hspace=0.45)
     for r, batch in enumerate(batches):
         for c, lr in enumerate(lrs):
             ax = axes[r][c]
+            missing = [m for m in ORDER if (lr, batch, m) not in cells]
+            if missing:  # a partial grid: say which models of this cell were not run
+                text = "not run" if len(missing) == len(ORDER) else "not run: " + ", ".join(missing)
+                whole = len(missing) == len(ORDER)
+                y = 0.5 if whole else 0.06
+                ax.text(0.5, y, text, transform=ax.transAxes, ha="center", va="center", fontsize=8)
+                if whole:
+                    ax.set_xticks([])
             for model in ORDER:
                 for i, run in enumerate(cells.get((lr, batch, model), [])):
                     ax.plot(
@@ -84,8 +93,10 @@ def grid_figure(summary: dict[str, Any]) -> Any:
             if c == 0:
                 ax.set_ylabel("test PSNR (dB)")
     _clip_y(axes)
-    axes[0][0].legend(loc="lower right", frameon=False)
-    fig.suptitle(f"Experiment {summary['experiment']}: PSNR for every cell, every seed its own line", y=1.01)
+    # the legend goes on the first cell that ran the most models (a partial grid may lack some)
+    fullest = max(axes.flat, key=lambda ax: len(ax.get_legend_handles_labels()[1]))
+    fullest.legend(loc="lower right", frameon=False)
+    fig.suptitle(f"Experiment {summary['experiment']}: PSNR for every cell, every seed its own line", y=1.04)
     return fig
 
 
