@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
+from hypothesis import HealthCheck, find, settings
 
 from cajal_ref.checker import check_module
 from cajal_ref.compiler import (
@@ -44,7 +45,10 @@ from cajal_ref.syntax import (
     TypeDecl,
     Var,
     Zero,
+    free_vars,
+    subterms,
 )
+from cajal_ref.verification.strategies import Program, programs
 
 
 @cache
@@ -490,3 +494,37 @@ def test_decode_of_compiled_bool_programs() -> None:
     for text, want in [("not true", False), ("and true (not false)", True), ("is_even 3", False)]:
         c = compile_expr(text, None, k=4)
         assert decode(c.tensor, BOOL) is want
+
+
+# ---------------------------------------------------------------------------
+# the generators reach area (1) by themselves
+# ---------------------------------------------------------------------------
+
+
+def _variable_order(term: Any, names: frozenset[str]) -> list[str]:
+    seen: list[str] = []
+    for sub in subterms(term):
+        if isinstance(sub, Var) and sub.name in names and sub.name not in seen:
+            seen.append(sub.name)
+    return seen
+
+
+def _has_reordered_if(program: Program) -> bool:
+    for sub in subterms(program.term):
+        if isinstance(sub, If):
+            names = free_vars(sub.then)
+            first = _variable_order(sub.then, names)
+            if len(first) > 1 and first != _variable_order(sub.else_, names):
+                return True
+    return False
+
+
+def test_generated_programs_include_ifs_whose_branches_meet_variables_in_another_order() -> None:
+    found = find(
+        programs(),
+        _has_reordered_if,
+        settings=settings(
+            max_examples=300, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        ),
+    )
+    assert _has_reordered_if(found)

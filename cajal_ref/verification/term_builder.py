@@ -311,7 +311,11 @@ class _Builder:
                     return None
                 b_cond, b_then, b_else = self.budgets(budget, 3)
                 cond = self.gen(BOOL, split[0], b_cond)
-                return If(cond, self.gen(goal, split[1], b_then), self.gen(goal, split[1], b_else))
+                then = self.gen(goal, split[1], b_then)
+                # the else branch may meet its variables in the opposite order: the compiler
+                # then re-aligns the branches' axes (issue 15, area 1); False shrinks to the plain if
+                shared = split[1][::-1] if self.draw(st.booleans()) else split[1]
+                return If(cond, then, self.gen(goal, shared, b_else))
             case "head":
                 head, args, head_res = self.draw(st.sampled_from(heads))
                 rest = [r for r in res if r is not head_res]
