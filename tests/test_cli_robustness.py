@@ -146,6 +146,7 @@ def test_non_utf8_file_name_gives_valid_utf8_json(tmp_path: Path) -> None:
         (["eval", "-e", "true", "--fuel", "-5"], "must be ≥ 1"),
         (["eval", "-e", "true", "--fuel", "0"], "must be ≥ 1"),
         (["derive", "-e", "true", "--width", "0"], "must be ≥ 1"),
+        (["mutants", "--examples", "0"], "must be ≥ 1"),
     ],
 )
 def test_bad_option_values_are_usage_errors(argv: list[str], message: str) -> None:

@@ -15,7 +15,7 @@ import argparse
 from typing import Any
 
 from ..diagnostics import EXIT_OK, EXIT_PROGRAM_ERROR, CajalError, ErrorKind
-from .common import emit_json, guarded, help_examples, non_negative, require_hypothesis
+from .common import emit_json, guarded, help_examples, non_negative, positive, require_hypothesis
 
 
 def _seconds(text: str) -> float:
@@ -47,7 +47,7 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "--examples",
-        type=int,
+        type=positive,
         default=600,
         metavar="N",
         help="generated programs per mutant before it counts as surviving (default %(default)s)",
@@ -89,8 +89,6 @@ def run(args: argparse.Namespace) -> int:
             ErrorKind.BAD_BINDING,
             f"unknown mutant `{unknown[0]}`; the mutants are: {', '.join(known)}",
         )
-    if args.examples < 1:
-        raise CajalError(ErrorKind.BAD_BINDING, "--examples must be at least 1")
     chosen = [known[n] for n in dict.fromkeys(args.mutants)] or list(MUTANTS)
     defs = load_workspace().defs
     results = []
