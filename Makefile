@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CORE := $(VENV)/.installed-core
 ALL := $(VENV)/.installed-all
 
-.PHONY: demo test coq lint typecheck pytest proofs bench figures clean
+.PHONY: demo test coq lint typecheck pytest proofs bench figures clean mutation
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ test: coq lint typecheck pytest proofs
 
 bench: $(ALL)
 	$(PY) -m benchmarks
+
+# mutation testing with mutmut (docs/mutation.md): hours, so not part of `make test`;
+# MUTANTS='cajal_ref.spaces.*' runs a subset, MUTATION_JOBS sets the parallel workers
+MUTANTS ?=
+MUTATION_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+mutation: $(ALL)
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(VENV)/bin/mutmut results --all true > mutants/results.txt
+	$(PY) tests/mutation_score.py mutants/results.txt tests/mutation_equivalents.txt
 
 figures: $(ALL)
 	$(VENV)/bin/cajal figures --out paper_figures --results experiment_results

@@ -528,3 +528,10 @@ def test_generated_programs_include_ifs_whose_branches_meet_variables_in_another
         ),
     )
     assert _has_reordered_if(found)
+
+
+def test_decode_reads_a_nested_vector_as_its_entries() -> None:
+    # a value may come as a (1, dim) row or a (dim, 1) column: decode flattens it
+    assert decode(np.array([[0, 1]], dtype=object), BOOL) is False
+    assert decode([[0, 0, 1]], NAT) == 2
+    assert decode([[0], [0], [1]], NAT) == 2
