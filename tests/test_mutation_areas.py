@@ -535,3 +535,26 @@ def test_decode_reads_a_nested_vector_as_its_entries() -> None:
     assert decode(np.array([[0, 1]], dtype=object), BOOL) is False
     assert decode([[0, 0, 1]], NAT) == 2
     assert decode([[0], [0], [1]], NAT) == 2
+
+
+def test_the_size_message_names_the_if_that_needs_the_tensor() -> None:
+    # at K = 1 each child is a 2 × 2 tensor (4 entries); the `if` is (2 values) × b × n = 8
+    text, ctx = "if b then n else succ n", "b : Bool, n : Nat"
+    assert compile_expr(text, ctx, k=1, max_entries=8).tensor.shape == (2, 2, 2)
+    with pytest.raises(CajalError) as info:
+        compile_expr(text, ctx, k=1, max_entries=7)
+    assert info.value.message.startswith("the `if` would need a tensor of 8 entries at K = 1")
+    assert "its value has type Nat (dim 2)" in info.value.message and "the limit is 7" in info.value.message
+
+
+def test_the_compiler_refuses_a_variable_used_twice_in_an_unchecked_term() -> None:
+    for term in (If(Var("x"), Var("x"), Var("x")), App(App(Var("and"), Var("x")), Var("x"))):
+        with pytest.raises(CajalError) as info:
+            compile_term(term, (("x", BOOL),), workspace().defs, nat_bound=1)
+        assert info.value.kind is ErrorKind.USED_TWICE and "`x` is used twice" in info.value.message
+
+
+@pytest.mark.parametrize(("value", "t"), [(1, BOOL), (True, NAT), (-1, NAT), (True, Arrow(BOOL, BOOL))])
+def test_enc_refuses_a_value_of_another_type(value: Any, t: Type) -> None:
+    with pytest.raises(ValueError, match="enc: "):
+        enc(value, t, 2)
