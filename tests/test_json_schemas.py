@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # the dev extra
 import pytest
 
 from tests.cli_helpers import cajal
-
-jsonschema = pytest.importorskip("jsonschema")  # installed with the dev extra (nbformat needs it)
 
 REPO = Path(__file__).resolve().parent.parent
 APPLY_N = "cajal_ref/examples/apply_n.cj"
