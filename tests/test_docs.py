@@ -44,3 +44,14 @@ def test_tour_notebook_runs_top_to_bottom(tmp_path: Path, monkeypatch: pytest.Mo
     texts = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in outputs)
     assert "out = Σ nᵢ·hᵢ = e_false;  direct: false = e_false  ✓" in texts
     assert "loss" in texts
+
+
+def test_strategies_md_examples_run() -> None:
+    result = doctest.testfile(
+        str(DOCS / "strategies.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+        verbose=False,
+    )
+    assert result.attempted >= 8
+    assert result.failed == 0

@@ -277,3 +277,20 @@ def test_generated_names_do_not_clash_with_context_or_defs() -> None:
 def test_is_higher_order() -> None:
     assert is_higher_order(Arrow(NAT_NAT, NAT))
     assert not is_higher_order(Arrow(NAT, NAT_NAT))
+
+
+def test_public_names_and_from_type_registration() -> None:
+    """The documented names are exported, and `st.from_type` draws well-typed programs and types."""
+    from cajal_ref.syntax import Arrow
+    from cajal_ref.verification import strategies as S
+
+    for name in ("types", "terms", "values", "programs", "closed_ground_programs", "Program"):
+        assert name in S.__all__
+    assert all(hasattr(S, name) for name in S.__all__)
+
+    @given(st.from_type(S.Program), st.from_type(Arrow))
+    def drawn(program: Program, arrow: Arrow) -> None:
+        assert isinstance(arrow, Arrow)
+        check(program)
+
+    drawn()

@@ -352,3 +352,39 @@ __all__ = [
     "types",
     "values",
 ]
+
+
+# ---------------------------------------------------------------------------
+# `st.from_type` and the public names
+# ---------------------------------------------------------------------------
+
+# Registered on import, so `st.from_type(Program)` or `st.builds(f)` over annotated
+# arguments draws well-typed programs and types without naming these functions.
+st.register_type_strategy(Program, programs())
+st.register_type_strategy(Arrow, types(5).filter(lambda t: isinstance(t, Arrow)))
+st.register_type_strategy(BoolT, st.just(BOOL))
+st.register_type_strategy(NatT, st.just(NAT))
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_MAX_COST",
+    "NOMINAL_DIMS",
+    "Context",
+    "Program",
+    "closed_ground_programs",
+    "context_types",
+    "default_binder_types",
+    "inhabited",
+    "is_higher_order",
+    "mentions_opaque",
+    "nominal_dim",
+    "prelude_def_types",
+    "programs",
+    "spine",
+    "tensor_cost",
+    "terms",
+    "type_order",
+    "type_size",
+    "types",
+    "values",
+]
