@@ -329,30 +329,6 @@ def prelude_def_types(defs: Mapping[str, Any] | None = None) -> dict[str, Type]:
     return {name: info.type for name, info in defs.items() if not getattr(info, "context", ())}
 
 
-__all__ = [
-    "DEFAULT_BUDGET",
-    "DEFAULT_MAX_COST",
-    "NOMINAL_DIMS",
-    "Context",
-    "Program",
-    "closed_ground_programs",
-    "context_types",
-    "default_binder_types",
-    "inhabited",
-    "is_higher_order",
-    "mentions_opaque",
-    "nominal_dim",
-    "prelude_def_types",
-    "programs",
-    "spine",
-    "tensor_cost",
-    "terms",
-    "type_order",
-    "type_size",
-    "types",
-    "values",
-]
-
 
 # ---------------------------------------------------------------------------
 # `st.from_type` and the public names
