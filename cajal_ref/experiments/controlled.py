@@ -40,7 +40,7 @@ import numpy as np
 from .data import Dataset, Experiment, make_split
 from .layers import count_parameters
 from .models import SMALL_INDIRECT_CHANNELS, Model, make_models
-from .outputs import rounded, write_json_atomic, write_text_atomic
+from .outputs import rounded, write_curves_csv, write_json_atomic, write_text_atomic
 from .paper import device_name, examples_seen, first_reaching
 from .train import LaneTrainer, Progress, StopFlag, batch_plan, eval_schedule, normalised_mse, pooled_psnr
 
@@ -299,11 +299,5 @@ def _write_summary(
     }
     write_json_atomic(out_dir / "summary.json", summary)
     write_text_atomic(out_dir / "summary.md", controlled_markdown(summary))
-    rows = ["variant,model,seed,train_size,step,examples_seen,test_psnr,test_l1"]
-    for e in runs:
-        rows.extend(
-            f"{e['variant']},{e['model']},{e['seed']},{e['train_size']},{s},{n},{p},{l1}"
-            for s, n, p, l1 in zip(e["steps"], e["examples_seen"], e["test_psnr"], e["test_l1"], strict=True)
-        )
-    write_text_atomic(out_dir / "curves.csv", "\n".join(rows) + "\n")
+    write_curves_csv(out_dir / "curves.csv", ("variant", "model", "seed", "train_size"), runs)
     return summary

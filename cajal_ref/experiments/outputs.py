@@ -40,3 +40,24 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 def rounded(value: float, digits: int = 4) -> float:
     """A float rounded for output, so that files do not depend on the last bits of a computation."""
     return round(float(value), digits)
+
+
+CURVE_COLUMNS = ("step", "examples_seen", "test_psnr", "test_l1")
+
+
+def write_curves_csv(path: Path, key_columns: tuple[str, ...], runs: list[dict[str, Any]]) -> None:
+    """One row per evaluation of every run: the run's `key_columns` (`lr` printed with %g), then its curve."""
+
+    def key(run: dict[str, Any], column: str) -> str:
+        return f"{run[column]:g}" if column == "lr" else str(run[column])
+
+    rows = [",".join((*key_columns, *CURVE_COLUMNS))]
+    for run in runs:
+        prefix = ",".join(key(run, c) for c in key_columns)
+        rows.extend(
+            f"{prefix},{s},{n},{p},{l1}"
+            for s, n, p, l1 in zip(
+                run["steps"], run["examples_seen"], run["test_psnr"], run["test_l1"], strict=True
+            )
+        )
+    write_text_atomic(path, "\n".join(rows) + "\n")

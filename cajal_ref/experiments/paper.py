@@ -24,7 +24,7 @@ import numpy as np
 from .data import Dataset, Experiment, Split, make_split, pool_size
 from .layers import count_parameters
 from .models import Model
-from .outputs import rounded, write_json_atomic, write_text_atomic
+from .outputs import rounded, write_curves_csv, write_json_atomic, write_text_atomic
 from .paper_models import paper_models
 from .train import LaneTrainer, Progress, StopFlag, batch_plan, eval_schedule, steps_per_run
 
@@ -243,13 +243,7 @@ def write_summary(
     }
     write_json_atomic(out_dir / "summary.json", summary)
     write_text_atomic(out_dir / "summary.md", paper_markdown(summary))
-    rows = ["model,seed,lr,batch_size,step,examples_seen,test_psnr,test_l1"]
-    for e in entries:
-        rows.extend(
-            f"{e['model']},{e['seed']},{e['lr']:g},{e['batch_size']},{s},{n},{p},{l1}"
-            for s, n, p, l1 in zip(e["steps"], e["examples_seen"], e["test_psnr"], e["test_l1"], strict=True)
-        )
-    write_text_atomic(out_dir / "curves.csv", "\n".join(rows) + "\n")
+    write_curves_csv(out_dir / "curves.csv", ("model", "seed", "lr", "batch_size"), entries)
     return summary
 
 
