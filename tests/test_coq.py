@@ -12,13 +12,16 @@ import re
 import shutil
 import sys
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cajal_ref.compiler import compile_term  # noqa: E402
 from cajal_ref.loader import load_workspace  # noqa: E402
 from cajal_ref.syntax import (  # noqa: E402
     BOOL,
@@ -35,6 +38,7 @@ from cajal_ref.syntax import (  # noqa: E402
     Succ,
     Type,
     Var,
+    Zero,
 )
 from proofs import coq_cases, coq_check  # noqa: E402
 
@@ -158,3 +162,18 @@ def test_cases_pass_exactly_when_the_tensor_is_the_verified_compilers(built: tup
     assert _check_cases(folder, [two])
     assert not _check_cases(folder, [replace(two, evaluation=(3, 2))])
     assert not _check_cases(folder, [replace(two, evaluation=(2, 3))])
+
+
+def test_the_k0_counterexample_to_the_degree_bound_is_not_constant_in_the_python_compiler() -> None:
+    # Degree.v, spec_bound_false_at_K0: x : Nat -o Nat occurs under one step (d = 1), so K^d = 0
+    # at K = 0 would make the map constant in x; in the other branch x is used outside any step.
+    defs = dict(load_workspace().defs)
+    term = If(Var("c"), App(Var("x"), Zero()), Iter(Zero(), Zero(), "y", App(Var("x"), Var("y"))))
+    context = (("c", BOOL), ("x", Arrow(NAT, NAT)))
+    coq = "(If (Var 1) (App (Var 0) Zero) (Iter Zero Zero (App (Var 1) (Var 0))))"
+    assert coq_cases.coq_term(term, list(reversed(context)), defs) == coq  # Degree.v: cex
+    for a in (Fraction(0), Fraction(1), Fraction(-5, 2)):
+        bindings = {"c": np.array([1, 0], dtype=object), "x": np.array([[a]], dtype=object)}
+        compiled = compile_term(term, context, defs, nat_bound=0, bindings=bindings)
+        # by hand: mix(e_true, x·e_0, Σ_{i≤0} n_i S^i e_0) = x's only entry
+        assert [Fraction(v) for v in np.asarray(compiled.tensor).ravel()] == [a]
