@@ -349,14 +349,17 @@ def test_max_entries_exactly_at_the_limit_and_one_past() -> None:
 
 
 def test_max_entries_guards_an_intermediate_tensor() -> None:
-    # the final value is a Bool (2 entries); `f` inside the abstraction is the identity on
-    # V(Bool -o Bool), a (4 × 4) = 16-entry tensor
-    text = "(fun f : Bool -o Bool => f true) not"
-    assert compile_expr(text, None, k=1, max_entries=16).tensor.shape == (2,)
+    # the final value is a Bool (2 entries); the `if` stacks its two branches, each the
+    # (2 × 4)-entry matrix of a `fun f : Bool -o Bool`: a 16-entry tensor
+    text = "(if true then (fun f : Bool -o Bool => f true) else fun g : Bool -o Bool => g false) not"
+    assert compile_expr(text, None, k=1, max_entries=16).tensor.tolist() == [0, 1]  # not true
     with pytest.raises(CajalError) as info:
         compile_expr(text, None, k=1, max_entries=15)
     assert info.value.kind is ErrorKind.SIZE_LIMIT
     assert "16 entries" in info.value.message and "the limit is 15" in info.value.message
+    # applied directly, the `fun` runs with f bound to not's matrix: no 16-entry identity of f
+    applied = compile_expr("(fun f : Bool -o Bool => f true) not", None, k=1, max_entries=4)
+    assert applied.tensor.tolist() == [0, 1]
 
 
 def test_max_symbols_exactly_at_the_limit_and_one_past() -> None:

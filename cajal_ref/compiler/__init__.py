@@ -4,7 +4,9 @@
   the only functions that touch values; a mutation harness patches them here.
 - `ir`: the neuron program; `lowering`: term → neuron program (`term_to_neurons`).
 - `tensors`: exact tensors with named axes; `bindings`: user and symbolic values.
-- `evaluation`: the exact evaluator; `network`: the compiled network (for figures).
+- `evaluation`: the exact evaluator, with `recurrence` (iter), `substitution` (a `fun`
+  applied: its body run on the arguments) and `contraction` (spines in the cheapest
+  order); `network`: the compiled network (for figures).
 - `compiling`: the pipeline, `compile_term` / `compile_program`.
 
 Every public name is importable from here, as it was from the former single module.

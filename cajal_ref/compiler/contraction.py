@@ -26,7 +26,7 @@ from . import primitives as P
 from .bindings import _Binding
 from .ir import Apply, Node
 from .network import Application, NeuronNode
-from .tensors import DeferredTensor, Tensor, exact_product
+from .tensors import DeferredTensor, IdentityTensor, Tensor, exact_product
 
 if TYPE_CHECKING:
     from .evaluation import _Compiler
@@ -77,6 +77,8 @@ def contract_spine(c: _Compiler, node: Apply, env: dict[str, _Binding]) -> Neuro
         t = t.cod
     value_dims = [c.dim(t), *doms]
     head = c.run(head_node, env)
+    if isinstance(head.value, IdentityTensor):
+        return None  # each application is a copy (identity_apply): no order is cheaper
     args = [c.run(a, env) for a in arg_nodes]
     head_rest = math.prod(head.value.shape[1:])
     arg_rest = [math.prod(a.value.shape[1:]) for a in args]

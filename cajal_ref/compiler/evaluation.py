@@ -53,14 +53,17 @@ from .network import (
     ShiftNeuron,
 )
 from .recurrence import recurrent
+from .substitution import substitute
 from .tensors import (
     _INT64_SAFE,
+    IdentityTensor,
     SparseMatrix,
     Tensor,
     _max_bound,
     _merge_axes,
     _obj,
     exact_product,
+    identity_apply,
 )
 
 
@@ -196,9 +199,12 @@ class _Compiler:
         if isinstance(binding, _Bound):
             return InputNeuron(node, binding.tensor, node.name, False)
         d = self.dim(node.type)
-        self.guard((d, d), node, ((node.name, node.type),))
-        identity = np.eye(d, dtype=np.int64)
-        return InputNeuron(node, Tensor(identity, ((node.name, node.type),), 1), node.name, True)
+        axes = ((node.name, node.type),)
+
+        def allocate() -> None:
+            self.guard((d, d), node, axes)
+
+        return InputNeuron(node, IdentityTensor(d, axes, allocate), node.name, True)
 
     def constant(self, node: Constant) -> NeuronNode:
         self.guard((self.dim(node.type),), node)
@@ -282,6 +288,9 @@ class _Compiler:
         return Abstraction(node, value, node.param, body)
 
     def apply(self, node: Apply, env: dict[str, _Binding]) -> NeuronNode:
+        substituted = substitute(self, node, env)
+        if substituted is not None:
+            return substituted
         if isinstance(node.fn, Apply):
             reordered = contract_spine(self, node, env)
             if reordered is not None:
@@ -293,6 +302,9 @@ class _Compiler:
         dom = self.dim(node.fn.type.dom)
         axes = (*fn.value.axes, *arg.value.axes)
         self.guard((self.dim(node.type), *fn.value.shape[1:], *arg.value.shape[1:]), node, axes)
+        copied = identity_apply(fn.value, arg.value, dom)
+        if copied is not None:
+            return Application(node, copied, fn, arg)
         f, a = fn.value.array, arg.value.array
         work = f.size * math.prod(arg.value.shape[1:])
 

@@ -158,6 +158,10 @@ def exact_product(
 def rename_axes(tensor: Tensor, names: Mapping[str, str]) -> Tensor:
     """The same array with some axes renamed (no data moves)."""
     axes = tuple((names.get(n, n), t) for n, t in tensor.axes)
+    if isinstance(tensor, IdentityTensor):
+        renamed = IdentityTensor(tensor.d, axes, tensor._allocate)
+        renamed._array = tensor._array
+        return renamed
     return Tensor(tensor.array, axes, tensor._maxabs)
 
 
@@ -231,3 +235,63 @@ class DeferredTensor(Tensor):
     @axes.setter
     def axes(self, value: Context) -> None:
         self._value().axes = value
+
+
+class IdentityTensor(Tensor):
+    """The value of a variable that is an axis: the identity (dim A × dim A), allocated on first
+    read. Applying it, or applying a matrix to it, is a copy of the other operand
+    (`identity_apply`), so a variable of a large type that is only applied never allocates it;
+    `allocate` (the size guard) runs before the identity is built."""
+
+    def __init__(self, d: int, axes: Context, allocate: Callable[[], None]) -> None:
+        self.d = d
+        self._axes = axes
+        self._allocate = allocate
+        self._array: npt.NDArray[Any] | None = None
+        self._maxabs = 1
+
+    @property
+    def array(self) -> npt.NDArray[Any]:
+        if self._array is None:
+            self._allocate()
+            self._array = np.eye(self.d, dtype=np.int64)
+        return self._array
+
+    @array.setter
+    def array(self, value: npt.NDArray[Any]) -> None:
+        self._array = value
+
+    @property
+    def axes(self) -> Context:
+        return self._axes
+
+    @axes.setter
+    def axes(self, value: Context) -> None:
+        self._axes = value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.d, self.d)
+
+    def maxabs(self) -> int | None:
+        return 1
+
+
+def identity_apply(fn: Tensor, arg: Tensor, dom: int) -> Tensor | None:
+    """fn's matrix applied to arg where either is an identity, as a copy (None otherwise).
+
+    arg the identity of x : A: the result is fn's matrix (B, A, *F) with A moved last (x's axis).
+    fn the identity of f : A -o B: entry (b, f = (b′, a), *X) is δ(b, b′)·arg[a, *X].
+    """
+    axes = (*fn.axes, *arg.axes)
+    if isinstance(arg, IdentityTensor) and not isinstance(fn, IdentityTensor):
+        matrix = fn.array.reshape(fn.shape[0] // dom, dom, *fn.shape[1:])
+        return Tensor(np.ascontiguousarray(np.moveaxis(matrix, 1, -1)), axes, fn._maxabs)
+    if isinstance(fn, IdentityTensor):
+        a = arg.array
+        rows = fn.d // dom
+        out = np.zeros((rows, rows, dom, *a.shape[1:]), dtype=a.dtype)
+        index = np.arange(rows)
+        out[index, index] = a
+        return Tensor(out.reshape(rows, rows * dom, *a.shape[1:]), axes, arg._maxabs)
+    return None
