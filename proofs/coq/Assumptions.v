@@ -2,7 +2,7 @@
     [Print Assumptions] below to print "Closed under the global context": no axiom and no admitted
     lemma; the output is committed as assumptions.txt. *)
 From Cajal Require Import Vec Syntax Compile Direct Linear Tensor Correct Decide Degree
-  Determinism Ground Check.
+  Determinism Ground Subst Check.
 
 Check T1_total.
 Print Assumptions T1_total.
@@ -42,6 +42,12 @@ Check T2_closed.
 Print Assumptions T2_closed.
 Check T2_closed_ground.
 Print Assumptions T2_closed_ground.
+Check compile_subst.
+Print Assumptions compile_subst.
+Check lty_subst.
+Print Assumptions lty_subst.
+Check subst_lemma.
+Print Assumptions subst_lemma.
 Check tc_sound.
 Print Assumptions tc_sound.
 Check eval_sound.
