@@ -7,7 +7,7 @@
   the share containing each construct, the share with higher-order types, with a
   recurrent weight, and the size distribution.
 
-Targets: ≥ 200 programs/s at mean size ≥ 30 nodes (size budget 70; `--budget 400` for
+Targets: ≥ 200 programs/s at mean size ≥ 30 nodes (size budget 40; `--budget 160` for
 programs of about 90 nodes); every construct in ≥ 5 % of
 programs; ≥ 20 % higher-order; ≥ 20 % with a recurrent weight.
 
@@ -55,9 +55,9 @@ from cajal_ref.verification.verify import check_closed_ground
 
 TARGET_RATE = 200.0
 TARGET_MEAN_SIZE = 30.0
-BUDGET = 70
-"""Size budget of the throughput programs: a mean of about 35 nodes (the generator's default
-budget gives about 18). `--budget 400` gives programs of about 90 nodes on average, the
+BUDGET = 40
+"""Size budget of the throughput programs: a mean of about 32 nodes (the generator's default
+budget gives about 21). `--budget 160` gives programs of about 90 nodes on average, the
 size of the authors' test programs."""
 TARGET_CONSTRUCT = 0.05
 TARGET_HIGHER_ORDER = 0.20
@@ -275,6 +275,6 @@ def main(count: int = 1000, out: Callable[[str], Any] = print, budget: int = BUD
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m benchmarks.verify_bench")
     parser.add_argument("count", type=int, nargs="?", default=1000)
-    parser.add_argument("--budget", type=int, default=BUDGET, help="size budget (400: about 90 nodes)")
+    parser.add_argument("--budget", type=int, default=BUDGET, help="size budget (160: about 90 nodes)")
     args = parser.parse_args()
     sys.exit(main(args.count, budget=args.budget))

@@ -19,7 +19,7 @@ the term with the smallest such construction, so failures shrink to small progra
 Iteration steps use outer variables (recurrent weights): Bool/Nat variables bound by
 `fun`/`let`/a step, and free context variables of any type. A function- or
 opaque-typed variable bound by `fun`/`let`/a step is never used inside a step (SPEC §3).
-All choices are hypothesis draws (no `random`), so replay and shrinking work.
+All choices come from hypothesis (bytes it draws, no `random`), so replay and shrinking work.
 
 The generator lives in `term_builder.py`, types and inhabitation in `type_strategies.py`;
 their public names are importable from here.
@@ -79,6 +79,10 @@ def default_binder_types(opaque: Sequence[str] = ()) -> SearchStrategy[Type]:
     Mostly ground, sometimes first- or second-order, kept small so that compiled
     tensors stay small ((K+1)³ entries for (Nat -o Nat) -o Nat).
     """
+    return st.sampled_from(_default_binder_list(tuple(opaque)))
+
+
+def _default_binder_list(opaque: tuple[str, ...]) -> tuple[Type, ...]:
     nat_nat = Arrow(NAT, NAT)
     choices: list[Type] = [
         NAT,
@@ -92,7 +96,7 @@ def default_binder_types(opaque: Sequence[str] = ()) -> SearchStrategy[Type]:
     ]
     for name in opaque:
         choices += [Opaque(name), Arrow(Opaque(name), Opaque(name))]
-    return st.sampled_from(choices)
+    return tuple(choices)
 
 
 def _check_request(t: Type, context: Context) -> None:
@@ -124,6 +128,8 @@ def _builder(
         max_literal=max_literal,
         strict_iter=strict_iter,
         binder_types=binder_types if binder_types is not None else default_binder_types(opaque_names),
+        # the default is chosen from the builder's byte stream (cheaper than a draw)
+        binder_choices=_default_binder_list(tuple(opaque_names)) if binder_types is None else (),
         max_cost=max_cost,
         taken={n for n, _ in context} | set(defs),
     )
@@ -178,7 +184,7 @@ def _draw_term(
     max_cost: int,
 ) -> Term:
     builder = _builder(draw, context, defs, max_literal, strict_iter, binder_types, max_cost)
-    size_budget = draw(st.integers(1, max(1, budget)))
+    size_budget = 1 + builder.below(max(1, budget))  # from the byte stream; shrinks to 1
     res = [_Res(Var(n), t, True) for n, t in context]
     return builder.gen(goal, res, size_budget)
 
@@ -207,7 +213,7 @@ def values(
     def build(draw: DrawFn) -> Term:
         builder = _builder(draw, (), defs, max_literal, False, None)
         name = builder.fresh(dom)
-        size_budget = draw(st.integers(1, max(1, budget)))
+        size_budget = 1 + builder.below(max(1, budget))  # from the byte stream; shrinks to 1
         return Lam(name, dom, builder.gen(cod, [builder.bind(name, dom)], size_budget))
 
     return build()

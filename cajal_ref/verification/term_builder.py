@@ -1,16 +1,24 @@
-"""The term builder behind `terms` and `programs`: one hypothesis draw per choice.
+"""The term builder behind `terms` and `programs`: choices read from hypothesis-drawn bytes.
 
 A `_Builder` grows a term of a requested type that uses every variable of its context
 exactly once, never making a choice it cannot complete (it asks `inhabited` before
 splitting a context), and closes the term with the smallest construction when its
 size budget runs out, so that failures shrink to small programs.
+
+Its choices (which construct, which split, which constant) are read from chunks of
+bytes drawn from hypothesis (`_Choices`), one draw per 32 choices rather than one per
+choice: a hypothesis draw costs tens of microseconds, and a 30-node program makes about
+fifty choices. Replay is unchanged (the bytes are the example), and shrinking still
+works: hypothesis shrinks bytes towards zero, and choice 0 is always the simplest
+(`finish`, the first option, `false`, `zero`), as an exhausted or zeroed chunk reads 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
@@ -45,9 +53,35 @@ from .type_strategies import (
     tensor_cost,
 )
 
+_T = TypeVar("_T")
+
 # ---------------------------------------------------------------------------
 # The generator
 # ---------------------------------------------------------------------------
+
+
+_CHUNK = 32
+_CHUNKS = st.binary(min_size=_CHUNK, max_size=_CHUNK)
+
+
+class _Choices:
+    """Choices in range(n), read from bytes drawn `_CHUNK` at a time (one byte per choice
+    of fewer than 257 options, two below 65537, else four)."""
+
+    def __init__(self, draw: DrawFn) -> None:
+        self.draw = draw
+        self.buffer = b""
+        self.position = 0
+
+    def below(self, n: int) -> int:
+        if n <= 1:
+            return 0
+        width = 1 if n <= 256 else 2 if n <= 65536 else 4
+        if self.position + width > len(self.buffer):
+            self.buffer, self.position = self.draw(_CHUNKS), 0
+        value = int.from_bytes(self.buffer[self.position : self.position + width], "big")
+        self.position += width
+        return value % n
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,27 @@ class _Builder:
     max_cost: int = DEFAULT_MAX_COST
     taken: set[str] = field(default_factory=set)
     counter: int = 0
+    binder_choices: tuple[Type, ...] = ()
+    """The default binder types, chosen from the byte stream (else `binder_types` is drawn)."""
+    choices: _Choices | None = None
+    def_heads: dict[Type, list[tuple[str, tuple[Type, ...]]]] | None = None
+    """The defs by result type (`heads`), built on first use."""
+
+    def __post_init__(self) -> None:
+        self.choices = _Choices(self.draw)
+
+    def below(self, n: int) -> int:
+        """A choice in range(n); 0 is the simplest."""
+        assert self.choices is not None
+        return self.choices.below(n)
+
+    def pick(self, options: Sequence[_T]) -> _T:
+        return options[self.below(len(options))]
+
+    def binder_type(self) -> Type:
+        if self.binder_choices:
+            return self.pick(self.binder_choices)
+        return self.draw(self.binder_types)
 
     # -- names and leaves ---------------------------------------------------
 
@@ -96,12 +151,10 @@ class _Builder:
 
     def const(self, t: Type) -> Term:
         if isinstance(t, BoolT):
-            return BoolLit(self.draw(st.booleans()))
+            return BoolLit(self.below(2) == 1)
         if isinstance(t, NatT):
-            value = self.draw(st.integers(0, self.max_literal))
-            if value == 0 and self.draw(st.booleans()):
-                return Zero()
-            return Numeral(value)
+            value = self.below(self.max_literal + 2)
+            return Zero() if value == 0 else Numeral(value - 1)
         raise AssertionError(f"no constant of type {show_type(t)}")
 
     def bind(self, name: str, t: Type) -> _Res:
@@ -211,7 +264,7 @@ class _Builder:
                 options.append(assignment)
         if not options:
             return None
-        chosen = self.draw(st.sampled_from(options))
+        chosen = self.pick(options)
         out: list[list[_Res]] = [[] for _ in parts]
         for r, p in zip(non, chosen, strict=True):
             out[p].append(r)
@@ -225,14 +278,14 @@ class _Builder:
                 for p in slots
             }
             fitting = [p for p in slots if costs[p] <= limit] or [min(slots, key=costs.__getitem__)]
-            out[fitting[self.draw(st.integers(0, len(fitting) - 1))]].append(r)
+            out[self.pick(fitting)].append(r)
         # keep the context order stable inside each part (readable programs)
         position = {id(r): i for i, r in enumerate(res)}
         return [sorted(part, key=lambda r: position[id(r)]) for part in out]
 
     def budgets(self, budget: int, count: int) -> list[int]:
         remaining = max(0, budget - 1 - count)
-        shares = [self.draw(st.integers(0, 3)) for _ in range(count)]
+        shares = [self.below(4) for _ in range(count)]
         total = sum(shares) or count
         if sum(shares) == 0:
             shares = [1] * count
@@ -250,15 +303,11 @@ class _Builder:
                 t = t.cod
                 if t == goal:
                     found.append((r.term, list(args), r))
-        for name, def_type in self.defs.items():
-            args, t = [], def_type
-            if t == goal and not res:
-                found.append((Var(name), [], None))
-            while isinstance(t, Arrow):
-                args.append(t.dom)
-                t = t.cod
-                if t == goal:
-                    found.append((Var(name), list(args), None))
+        if self.def_heads is None:
+            self.def_heads = _def_heads(self.defs)
+        for name, def_args in self.def_heads.get(goal, ()):
+            if def_args or not res:
+                found.append((Var(name), list(def_args), None))
         return found
 
     def gen(self, goal: Type, res: list[_Res], budget: int) -> Term:
@@ -280,7 +329,7 @@ class _Builder:
         if not self.strict_iter and any(r.may_recur for r in res):
             kinds += ["iter"] * 5  # a chance for a recurrent weight
         kinds.sort(key=_KINDS_SHRINK_ORDER.index)
-        kind = self.draw(st.sampled_from(kinds))
+        kind = self.pick(kinds)
         term = self.build(kind, goal, res, budget, heads)
         return term if term is not None else self.finish(goal, res)
 
@@ -314,10 +363,10 @@ class _Builder:
                 then = self.gen(goal, split[1], b_then)
                 # the else branch may meet its variables in the opposite order: the compiler
                 # then re-aligns the branches' axes (issue 15, area 1); False shrinks to the plain if
-                shared = split[1][::-1] if self.draw(st.booleans()) else split[1]
+                shared = split[1][::-1] if len(split[1]) > 1 and self.below(2) else split[1]
                 return If(cond, then, self.gen(goal, shared, b_else))
             case "head":
-                head, args, head_res = self.draw(st.sampled_from(heads))
+                head, args, head_res = self.pick(heads)
                 rest = [r for r in res if r is not head_res]
                 split = self.split(rest, [_Part(a) for a in args], limit=limit)
                 if split is None:
@@ -327,14 +376,14 @@ class _Builder:
                     term = App(term, self.gen(arg_type, arg_res, b))
                 return term
             case "app":
-                dom = self.draw(self.binder_types)
+                dom = self.binder_type()
                 split = self.split(res, [_Part(Arrow(dom, goal)), _Part(dom)], limit=limit)
                 if split is None:
                     return None
                 b_fn, b_arg = self.budgets(budget, 2)
                 return App(self.gen(Arrow(dom, goal), split[0], b_fn), self.gen(dom, split[1], b_arg))
             case "let":
-                bound_type = self.draw(self.binder_types)
+                bound_type = self.binder_type()
                 split = self.split(res, [_Part(bound_type), _Part(goal, (bound_type,))], limit=limit)
                 if split is None:
                     return None
@@ -346,9 +395,9 @@ class _Builder:
             case "iter":
                 forced = None
                 weights = [r for r in res if r.may_recur] if not self.strict_iter else []
-                if weights and self.draw(st.integers(0, 3)) > 0:
+                if weights and self.below(4) > 0:
                     # make the step use an outer variable: a recurrent weight (SPEC §3)
-                    forced = (self.draw(st.sampled_from(weights)), 2)
+                    forced = (self.pick(weights), 2)
                 split = self.split(
                     res, [_Part(NAT), _Part(goal), _Part(goal, (goal,), step=True)], forced, limit
                 )
@@ -361,6 +410,20 @@ class _Builder:
                 step = self.gen(goal, [*split[2], self.bind(y, goal)], b_step)
                 return Iter(count, base, y, step)
         raise AssertionError(kind)
+
+
+def _def_heads(defs: Mapping[str, Type]) -> dict[Type, list[tuple[str, tuple[Type, ...]]]]:
+    """For each type B: the defs `name : A1 -o ... -o Ak -o B` (k ≥ 0) with their argument types."""
+    index: dict[Type, list[tuple[str, tuple[Type, ...]]]] = {}
+    for name, def_type in defs.items():
+        args: list[Type] = []
+        t = def_type
+        index.setdefault(t, []).append((name, ()))
+        while isinstance(t, Arrow):
+            args.append(t.dom)
+            t = t.cod
+            index.setdefault(t, []).append((name, tuple(args)))
+    return index
 
 
 def _tiny_step(goal: Type, y: str) -> Term:
