@@ -240,7 +240,8 @@ MUTATIONS: list[tuple[str, str, Callable[[Original], Callable[..., Any]], list[s
         "per-basis columns reversed",
         "stack_columns",
         _reversed_columns,
-        ["lam_recurrent_parameter", "let_recurrent"],
+        # a let at p = e_j runs its body at e_j (the compiler's substitution): no columns stacked
+        ["lam_recurrent_parameter"],
     ),
     (
         "abstraction puts the parameter axis last",

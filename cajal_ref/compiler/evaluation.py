@@ -243,8 +243,8 @@ class _Compiler:
         t_arr = self.align(then.value, branch_axes)
         e_arr = self.align(else_.value, branch_axes)
         bounds = (cond.value.maxabs(), _max_bound(then.value.maxabs(), else_.value.maxabs()))
-        work = 2 * t_arr.size * math.prod(cond.value.shape[1:])
-        array = exact_product(P.mix, (cond.value.array, t_arr, e_arr), 2, bounds, work)
+        # elementwise products: float64 would not use BLAS here, so work=0 keeps the int dtype
+        array = exact_product(P.mix, (cond.value.array, t_arr, e_arr), 2, bounds, 0)
         return LinearNeuron(node, Tensor(array, (*branch_axes, *cond.value.axes)), cond, then, else_)
 
     def abstract(self, node: Abstract, env: dict[str, _Binding]) -> Abstraction:

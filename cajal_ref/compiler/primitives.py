@@ -34,9 +34,13 @@ def encode_nat(value: int, nat_bound: int) -> npt.NDArray[np.int64]:
 def mix(cond: Any, then: Any, else_: Any, xp: Any = np) -> Any:
     """The linear neuron of `if`: c_true·then + c_false·else.
 
-    cond has shape (2, *Γ), the branches (dim A, *Δ); the result (dim A, *Δ, *Γ).
+    cond has shape (2, *Γ), the branches (dim A, *Δ); the result (dim A, *Δ, *Γ). Two
+    broadcast products: no stacked copy of the branches, no contraction machinery.
     """
-    return xp.tensordot(xp.stack([then, else_]), cond, axes=([0], [0]))
+    extra = (1,) * (len(cond.shape) - 1)
+    t = xp.reshape(then, (*then.shape, *extra))
+    e = xp.reshape(else_, (*else_.shape, *extra))
+    return t * cond[0] + e * cond[1]
 
 
 def unflatten_function(array: Any, dom_dim: int) -> Any:
@@ -64,7 +68,8 @@ def apply_matrix(fn: Any, arg: Any, dom_dim: int, xp: Any = np) -> Any:
 
 def abstract_axis(body: Any, axis: int, xp: Any = np) -> Any:
     """`fun x => t`: move x's axis of t's tensor next to the value axis, giving (dim B, dim A, *rest)."""
-    return xp.moveaxis(body, axis, 1)
+    order = [0, axis, *(i for i in range(1, len(body.shape)) if i != axis)]
+    return xp.transpose(body, order)
 
 
 def stack_columns(columns: Sequence[Any], xp: Any = np) -> Any:
@@ -83,8 +88,14 @@ def unroll_states(step: Callable[[Any], Any], base: Any, nat_bound: int) -> list
 
 
 def recurrent_sum(states: Sequence[Any], coefficients: Any, xp: Any = np) -> Any:
-    """Σᵢ nᵢ·hᵢ: states (dim A, *Δ) each, coefficients (K+1, *Γ); result (dim A, *Δ, *Γ)."""
-    return xp.tensordot(xp.stack(list(states)), coefficients, axes=([0], [0]))
+    """Σᵢ nᵢ·hᵢ: states (dim A, *Δ) each, coefficients (K+1, *Γ); result (dim A, *Δ, *Γ).
+
+    One matrix product (A·Δ, n) @ (n, Γ) over the n states given."""
+    states = list(states)
+    n = len(states)
+    stacked = xp.reshape(xp.stack(states), (n, -1))
+    product = xp.transpose(stacked) @ xp.reshape(coefficients, (n, -1))
+    return xp.reshape(product, (*states[0].shape, *coefficients.shape[1:]))
 
 
 def context_permutation(axes: Sequence[str], context: Sequence[str]) -> list[int]:
