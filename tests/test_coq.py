@@ -40,6 +40,7 @@ from cajal_ref.syntax import (  # noqa: E402
     Var,
     Zero,
 )
+from cajal_ref.verification.checks import step_depths  # noqa: E402
 from proofs import coq_cases, coq_check  # noqa: E402
 
 THEOREMS = (
@@ -198,3 +199,28 @@ def test_every_coq_name_in_the_metatheory_map_is_in_the_development() -> None:
             assert (coq_check.COQ_DIR / name).exists(), name
         elif "." not in name:
             assert re.search(rf"(?<![\w.']){re.escape(name)}(?![\w'])", code), name
+
+
+def test_the_python_step_depths_are_the_verified_step_depth(built: tuple[Path, str]) -> None:
+    # check_degrees bounds the degree by K ** step_depths(t)[x]; Degree.v proves the bound for
+    # step_depth x t. Both must count the same steps, on generated programs (nested steps included).
+    folder, _ = built
+    defs = dict(load_workspace().defs)
+    examples: list[str] = []
+    positive = 0
+    for _, term, context in coq_cases.generated_programs(60):
+        depths = step_depths(term)
+        scope = list(reversed(context))
+        coq = coq_cases.coq_term(term, scope, defs)
+        for index, (name, _) in enumerate(scope):
+            depth = depths.get(name, 0)
+            positive += depth > 0
+            examples.append(f"Example d{len(examples)} : step_depth {index} {coq} = {depth} := eq_refl.\n")
+    assert len(examples) > 40 and positive > 5
+    header = "From Cajal Require Import Syntax Degree.\n"
+    (folder / "Depths.v").write_text(header + "".join(examples), encoding="utf-8")
+    done = coq_check.coqc(folder, "Depths.v")
+    assert done.returncode == 0, done.stdout + done.stderr
+    wrong = examples[0].replace(" := eq_refl", " + 1 := eq_refl")
+    (folder / "Depths.v").write_text(header + wrong, encoding="utf-8")
+    assert coq_check.coqc(folder, "Depths.v").returncode != 0
