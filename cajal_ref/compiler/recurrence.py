@@ -61,18 +61,30 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
     next_state: Callable[[Tensor], Tensor]
     build_step: Callable[[], Abstraction]
     first: list[NeuronNode] = []
-    if (
-        node.step.per_basis
-        or node.step.param not in node.step.body.free
+    if node.step.per_basis:
+        next_state = _column_step(c, node, scope, first)
+
+        def build_step() -> Abstraction:
+            return c.abstract(node.step, dict(scope))
+
+    elif (
+        node.step.param not in node.step.body.free
         or _ground_and_iterating(c, node)
         or _small_ground_products(c, node, base.value, last)
     ):
-        built = c.abstract(node.step, env)
-        step_network = built
-        next_state = _matrix_step(c, node, built)
+        matrix: list[Abstraction] = []
+        product: list[Callable[[Tensor], Tensor]] = []
 
         def build_step() -> Abstraction:
-            return built
+            if not matrix:  # S is built on the first state that needs it (none for `iter 0`)
+                matrix.append(c.abstract(node.step, dict(scope)))
+                first.append(matrix[0])
+            return matrix[0]
+
+        def next_state(h: Tensor) -> Tensor:
+            if not product:
+                product.append(_matrix_step(c, node, build_step()))
+            return product[0](h)
 
     else:
 
@@ -155,6 +167,57 @@ def _matrix_step(c: _Compiler, node: Recurrent, step: Abstraction) -> Callable[[
         work = matrix.array.size * math.prod(h.shape[1:])
         bounds = (matrix.maxabs(), h.maxabs())
         return Tensor(exact_product(_matmul_first, (matrix.array, h.array), d, bounds, work), h.axes)
+
+    return next_state
+
+
+def _column_step(
+    c: _Compiler, node: Recurrent, scope: dict[str, _Binding], first: list[NeuronNode]
+) -> Callable[[Tensor], Tensor]:
+    """S·h from the columns S·e_j that h needs (y a recurrent weight of a nested step).
+
+    Column j is the step run at y = e_j, built the first time a state has a nonzero
+    coordinate j (and memoised with the other nodes at e_j): a state that visits few
+    basis vectors, e.g. a numeral stepped by `succ`, builds few columns, not K+1.
+    """
+    d = c.dim(node.type)
+    step = node.step
+    columns: dict[int, Tensor] = {}
+
+    def column(j: int) -> Tensor:
+        found = columns.get(j)
+        if found is None:
+            env = dict(scope)
+            env[step.param] = c.basis_binding(step.param_type, j)
+            network = c.run(step.body, env)
+            if network.value.axes:  # impossible for a checked term
+                names = ", ".join(network.value.names)
+                raise CajalError(
+                    ErrorKind.UNBOUND_WEIGHT,
+                    f"the step of this `iter` depends on {names}, which must be bound to values",
+                    node.span,
+                )
+            if not first:
+                first.append(network)
+            found = columns[j] = network.value
+        return found
+
+    def next_state(h: Tensor) -> Tensor:
+        rows = h.array.reshape(d, -1)
+        used = [int(j) for j in np.flatnonzero(np.any(rows != 0, axis=1))]
+        if not used:
+            return Tensor(np.zeros_like(h.array), h.axes, 0)
+        cols = [column(j) for j in used]
+        arrays = [col.array for col in cols]
+        if len({a.dtype for a in arrays}) > 1:
+            arrays = [a.astype(object) for a in arrays]
+        sub = Tensor(h.array[used], h.axes)  # the coordinates of h that meet a column
+        bounds = [col.maxabs() for col in cols]
+        bound = None if None in bounds else max(b or 0 for b in bounds)
+        partial = Tensor(P.stack_columns(arrays), (), bound)
+        work = partial.array.size * math.prod(h.shape[1:])
+        arrays_in = (partial.array, sub.array)
+        return Tensor(exact_product(_matmul_first, arrays_in, len(used), (bound, h.maxabs()), work), h.axes)
 
     return next_state
 
