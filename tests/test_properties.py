@@ -166,6 +166,16 @@ def test_compiled_maps_are_multilinear_outside_recurrent_weights(program: Progra
     assert check.agree, _fail(check)
 
 
+def test_degree_check_accepts_the_k0_counterexample_to_k_to_the_d() -> None:
+    # Degree.v, spec_bound_false_at_K0: at K = 0 the map of this term is c_0·x_0 + c_1 (by hand:
+    # the else branch is Σ_{i≤0} n_i S^i e_0 = e_0 = 1, the then branch x·e_0), degree 1 in x
+    # although x sits under one step and K^d = 0. The check must use the corrected bound, not fail.
+    term = parse_term_text("if c then x zero else iter zero { zero => zero | succ y => x y }")
+    program = Program(NAT, (("c", BOOL), ("x", Arrow(NAT, NAT))), term)
+    assert step_depths(term)["x"] == 1
+    assert check_degrees(program, DEFS, nat_bound=0).agree
+
+
 def test_degree_bound_is_reached_by_mult() -> None:
     # mult over a free m: the weight m sits under one step, degree exactly K in m's symbols
     import sympy

@@ -423,7 +423,8 @@ def check_degrees(
     checked = 0
     for name in names:
         gens = list(np.asarray(bindings[name], dtype=object).reshape(-1))
-        bound = nat_bound ** depths.get(name, 0)
+        # K^d for K ≥ 1; at K = 0 a weight under steps still has degree ≤ 1 (Degree.v, T3_degree_K0)
+        bound = max(nat_bound, 1) ** depths.get(name, 0)
         for i, entry in enumerate(entries):
             checked += 1
             degree = _degree(entry, gens)
