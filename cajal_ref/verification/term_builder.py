@@ -15,7 +15,8 @@ works: hypothesis shrinks bytes towards zero, and choice 0 is always the simples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
 from typing import TypeVar
@@ -121,6 +122,8 @@ class _Builder:
     choices: _Choices | None = None
     def_heads: dict[Type, list[tuple[str, tuple[Type, ...]]]] | None = None
     """The defs by result type (`heads`), built on first use."""
+    shadowed: set[str] = field(default_factory=set)
+    """Defs hidden by a binder of the same name in the current scope."""
 
     def __post_init__(self) -> None:
         self.choices = _Choices(self.draw)
@@ -148,6 +151,27 @@ class _Builder:
             if name not in self.taken:
                 self.taken.add(name)
                 return name
+
+    def binder(self, t: Type) -> str:
+        """A name for a fun/let/step binder: fresh, or one time in eight a def's name that is
+        not shadowed already (the binder then hides the def in its scope; issue 15, area 3)."""
+        if self.defs and self.below(8) == 7:
+            free = [name for name in self.defs if name not in self.shadowed]
+            if free:
+                return self.pick(free)
+        return self.fresh(t)
+
+    @contextmanager
+    def scope(self, name: str) -> Iterator[None]:
+        """While a binder named after a def is in scope, `heads` does not offer that def."""
+        if name not in self.defs:
+            yield
+            return
+        self.shadowed.add(name)
+        try:
+            yield
+        finally:
+            self.shadowed.discard(name)
 
     def const(self, t: Type) -> Term:
         if isinstance(t, BoolT):
@@ -306,7 +330,7 @@ class _Builder:
         if self.def_heads is None:
             self.def_heads = _def_heads(self.defs)
         for name, def_args in self.def_heads.get(goal, ()):
-            if def_args or not res:
+            if name not in self.shadowed and (def_args or not res):
                 found.append((Var(name), list(def_args), None))
         return found
 
@@ -351,8 +375,9 @@ class _Builder:
                 return Succ(self.gen(NAT, res, budget - 1))
             case "lam":
                 assert isinstance(goal, Arrow)
-                name = self.fresh(goal.dom)
-                body = self.gen(goal.cod, [*res, self.bind(name, goal.dom)], budget - 1)
+                name = self.binder(goal.dom)
+                with self.scope(name):
+                    body = self.gen(goal.cod, [*res, self.bind(name, goal.dom)], budget - 1)
                 return Lam(name, goal.dom, body)
             case "if":
                 split = self.split(res, [_Part(BOOL), _Part(goal)], limit=limit)
@@ -389,8 +414,9 @@ class _Builder:
                     return None
                 b_bound, b_body = self.budgets(budget, 2)
                 bound = self.gen(bound_type, split[0], b_bound)
-                name = self.fresh(bound_type)
-                body = self.gen(goal, [*split[1], self.bind(name, bound_type)], b_body)
+                name = self.binder(bound_type)
+                with self.scope(name):
+                    body = self.gen(goal, [*split[1], self.bind(name, bound_type)], b_body)
                 return Let(name, bound, body)
             case "iter":
                 forced = None
@@ -406,8 +432,9 @@ class _Builder:
                 b_count, b_base, b_step = self.budgets(budget, 3)
                 count = self.gen(NAT, split[0], b_count)
                 base = self.gen(goal, split[1], b_base)
-                y = self.fresh(goal)
-                step = self.gen(goal, [*split[2], self.bind(y, goal)], b_step)
+                y = self.binder(goal)
+                with self.scope(y):
+                    step = self.gen(goal, [*split[2], self.bind(y, goal)], b_step)
                 return Iter(count, base, y, step)
         raise AssertionError(kind)
 
