@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from . import primitives as P
 from .bindings import _Axis, _Binding, _Bound
 from .ir import Abstract, Apply, DefRef, Mix, Node, Recurrent, Shift
 from .network import Abstraction, NeuronNode, RecurrentNeuron
-from .tensors import Tensor, _matmul_first, exact_product, rename_axes
+from .tensors import IdentityTensor, Tensor, _matmul_first, exact_product, rename_axes
 
 if TYPE_CHECKING:
     from .evaluation import _Compiler
@@ -51,7 +52,8 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
             node.span,
         )
     c.disjoint(node, base.value.axes, count.value.axes)
-    last = _last_nonzero(count.value.array)
+    identity = isinstance(count.value, IdentityTensor)
+    last = count.value.shape[0] - 1 if identity else _last_nonzero(count.value.array)
     state_shape = base.value.shape
     c.guard((last + 1, *state_shape), node, base.value.axes, "the states of the `iter`")
     c.guard((*state_shape, *count.value.shape[1:]), node, (*base.value.axes, *count.value.axes))
@@ -98,11 +100,17 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
             return c.abstract(node.step, dict(scope))
 
     known: dict[int, Tensor] = {id(base.value.array): base.value}
+    zero: list[npt.NDArray[Any]] = []
 
     def step_once(h: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if zero and h is zero[0]:
+            return h  # the step is linear in its state: S·0 = 0, and every later state is 0 too
         state = known.get(id(h)) or Tensor(h, base.value.axes)
-        # the step is linear in its state: S·0 = 0, and every later state is 0 too
-        out = Tensor(np.zeros_like(h), state.axes, 0) if state.maxabs() == 0 else next_state(state)
+        if state.maxabs() == 0:
+            zero.append(np.zeros_like(h))
+            known[id(zero[0])] = Tensor(zero[0], state.axes, 0)
+            return zero[0]
+        out = next_state(state)
         known[id(out.array)] = out
         return out.array
 
@@ -110,16 +118,21 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
     states = tuple(known.get(id(a)) or Tensor(a, base.value.axes) for a in arrays)
     if step_network is None and first:
         step_network = first[0]
-    coefficients = count.value.array[: last + 1]
-    bounds = [s.maxabs() for s in states]
-    state_bound = None if None in bounds else max(b or 0 for b in bounds)
-    work = len(states) * states[0].array.size * math.prod(count.value.shape[1:])
+    if identity:
+        # the count is a variable (an axis): coefficient (i, n) is δ(i, n), so the sum
+        # at n = i is state i, and the K+1 states side by side are the whole result
+        array = np.stack([s.array for s in states], axis=-1)
+    else:
+        coefficients = count.value.array[: last + 1]
+        bounds = [s.maxabs() for s in states]
+        state_bound = None if None in bounds else max(b or 0 for b in bounds)
+        work = len(states) * states[0].array.size * math.prod(count.value.shape[1:])
 
-    def total(coefficients: npt.NDArray[Any], *state_arrays: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return np.asarray(P.recurrent_sum(list(state_arrays), coefficients))
+        def total(coefficients: npt.NDArray[Any], *state_arrays: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.asarray(P.recurrent_sum(list(state_arrays), coefficients))
 
-    arrays_in = (coefficients, *(s.array for s in states))
-    array = exact_product(total, arrays_in, len(states), (count.value.maxabs(), state_bound), work)
+        arrays_in = (coefficients, *(s.array for s in states))
+        array = exact_product(total, arrays_in, len(states), (count.value.maxabs(), state_bound), work)
     value = Tensor(array, (*base.value.axes, *count.value.axes))
     return RecurrentNeuron(
         node, value, count, base, step_network, states, count.value, next_state, build_step
@@ -241,17 +254,21 @@ def _small_ground_products(c: _Compiler, node: Recurrent, base: Tensor, last: in
 
 
 def _ground_and_iterating(c: _Compiler, node: Recurrent) -> bool:
-    """A ground state (dim ≤ K+1) whose step itself iterates: S, from its ≤ K+1 columns, is
-    one run of the step where running it on every state would repeat its inner loops."""
-    if c.dim(node.type) > c.k + 1:
-        return False
-    stack: list[Node] = [node.step.body]
+    """A ground state (dim ≤ K+1) whose step itself iterates (also inside a def it applies,
+    which runs on its arguments): S, from its ≤ K+1 columns, is one run of the step where
+    running it on every state would repeat its inner loops."""
+    return c.dim(node.type) <= c.k + 1 and _iterates(node.step.body)
+
+
+@lru_cache(maxsize=4096)
+def _iterates(node: Node) -> bool:
+    """Whether an `iter` occurs in node (looking through def references); K-independent."""
+    stack: list[Node] = [node]
     while stack:
         sub = stack.pop()
         if isinstance(sub, Recurrent):
             return True
-        if not isinstance(sub, DefRef):  # a def is compiled once, whatever its state
-            stack.extend(_children(sub))
+        stack.extend((sub.body,) if isinstance(sub, DefRef) else _children(sub))
     return False
 
 
