@@ -205,3 +205,52 @@ def test_a_reordered_spine_equals_left_to_right_and_keeps_its_partial_values() -
         return [n.value.exact().tolist() for n in c.structure.walk() if isinstance(n, Application)]
 
     assert partials(reordered) == partials(plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # compose's binder `x` meets an argument that carries the outer `x` as an axis
+        "fun x : Nat => compose (fun n : Nat => add x n) (fun x : Nat => succ x)",
+        # an inline fun whose inner binder shadows the name of its argument's axis
+        "fun x : Nat => (fun f : Nat -o Nat => fun x : Nat => f x) (fun n : Nat => add x n)",
+        # a recurrent-weight parameter (mult's m) bound to a basis vector, then to a non-basis value
+        "fun n : Nat => mult 2 n",
+        "fun b : Bool => fun n : Nat => mult (if b then 1 else 2) n",
+        # a let, and a def applied to fewer arguments than it takes
+        "fun n : Nat => let m = succ n in add m 1",
+        "fun n : Nat => compose (add n)",
+        # parameters left unbound: the head returns a function through an if
+        "fun b : Bool => (fun c : Bool => if c then (fun n : Nat => succ n) else double) b 2",
+    ],
+)
+def test_applied_funs_run_on_their_arguments_and_agree_with_the_interpreter(text: str) -> None:
+    assert agrees_with_interpreter(text, 3) > 0
+
+
+def test_a_variable_that_is_only_applied_never_allocates_its_identity() -> None:
+    # h : (Nat -o Nat) -o Nat has dim 10 · 100 = 1,000 at K = 9: its identity would have 10⁶
+    # entries; applied, the result is a copy of the argument (10 × 1,000 = 10⁴ entries)
+    ws = workspace()
+    expr = ws.check_expression("h (fun n : Nat => n)", "h : (Nat -o Nat) -o Nat")
+    c = compile_term(expr.term, expr.context, ws.defs, nat_bound=9, max_entries=20_000)
+    got = np.array(c.tensor.tolist())
+    assert got.shape == (10, 1000)
+    # entry (b, h = (b′, a)) is δ(b, b′)·[a is the flattened identity's coordinate (i, i)]
+    b, h = np.indices(got.shape)
+    expected = (b == h // 100) & ((h % 100) % 11 == 0)
+    assert (got == expected.astype(int)).all()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # y is used in the step of a nested iter: its step's columns are built as states need them
+        "fun n : Nat => iter n { zero => 1 | succ y => iter 2 { zero => 0 | succ z => add y z } }",
+        "fun n : Nat => iter 3 { zero => n | succ y => iter 2 { zero => 0 | succ z => add y z } }",
+        "fun n : Nat => iter n { zero => 2 | succ y => iter y { zero => 1 | succ z => succ z } }",
+        "fun n : Nat => fun m : Nat => iter n { zero => zero | succ y => add m y }",
+    ],
+)
+def test_steps_built_from_the_columns_their_states_need_agree_with_the_interpreter(text: str) -> None:
+    assert agrees_with_interpreter(text, 4) > 0
