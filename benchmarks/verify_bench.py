@@ -6,6 +6,10 @@
 - Coverage of 1000 generated programs (`programs(defs=prelude, opaque=("Img",))`):
   the share containing each construct, the share with higher-order types, with a
   recurrent weight, and the size distribution.
+- Issue 15's seven areas, one row per shape: how often the generated programs (and the
+  exact bindings of `exact_inputs`) reach it, and for areas 5–7 how often the property that
+  exercises the area on generated programs held (size guard one entry under the result,
+  ill-formed variants refused with a CajalError, Bool results decoded to the interpreter's).
 
 Targets: ≥ 200 programs/s at mean size ≥ 30 nodes (size budget 40; `--budget 160` for
 programs of about 90 nodes); every construct in ≥ 5 % of
@@ -27,8 +31,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.strategies import SearchStrategy
 
 from cajal_ref.checker import Derivation, check_term
+from cajal_ref.compiler import compile_term
+from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import load_workspace
+from cajal_ref.spaces import decode, dim
 from cajal_ref.syntax import (
+    BOOL,
+    NAT,
     App,
     Arrow,
     BoolLit,
@@ -44,6 +54,8 @@ from cajal_ref.syntax import (
     size,
     subterms,
 )
+from cajal_ref.verification import areas
+from cajal_ref.verification.exact_inputs import ENTRY_KINDS, ExactCase, check_exact, exact_cases, kinds_of
 from cajal_ref.verification.strategies import (
     Program,
     closed_ground_programs,
@@ -225,11 +237,96 @@ def coverage(count: int = 1000) -> dict[str, Any]:
     }
 
 
+AREA_TARGET = 0.05
+"""Each generated shape in ≥ 5 % of programs (or exact cases); the checks of areas 5–7 always hold."""
+
+
+def _share(items: list[Any], predicate: Callable[[Any], bool]) -> float:
+    return sum(map(predicate, items)) / max(1, len(items))
+
+
+def _size_guard_trips(program: Program, defs: dict[str, Any]) -> bool:
+    """(5) compiled with max_entries one under its result's entries, the program is refused."""
+    k, opaque = 2, {"Img": 2}
+    entries = dim(program.type, k, opaque)
+    try:
+        compile_term(program.term, (), defs, nat_bound=k, max_entries=entries - 1, opaque_dims=opaque)
+    except CajalError as err:
+        return err.kind is ErrorKind.SIZE_LIMIT and f"the limit is {entries - 1:,}" in err.message
+    return False
+
+
+def _refused(program: Program, defs: dict[str, Any]) -> bool:
+    """(6) every ill-formed variant is refused with a CajalError (never another exception)."""
+    for _, term in areas.ill_formed_variants(program):
+        try:
+            compile_term(term, program.context, defs, nat_bound=2, opaque_dims={"Img": 2})
+        except CajalError:
+            continue
+        except Exception:
+            return False
+        return False
+    return True
+
+
+def _decodes(program: Program, defs: dict[str, Any]) -> bool | None:
+    """(7) a closed Bool program's compiled vector decodes to the interpreter's value."""
+    try:
+        result = evaluate(program.term, {}, defs, fuel=10**5)
+    except CajalError:
+        return None
+    k = max(1, result.peak)
+    compiled = compile_term(program.term, (), defs, nat_bound=k)
+    return bool(decode(compiled.tensor, program.type) == result.value)
+
+
+def area_coverage(count: int = 300) -> list[tuple[str, float, str]]:
+    """(row, share, target) for each of issue 15's shapes."""
+    ws = load_workspace()
+    def_types = prelude_def_types(ws.defs)
+    progs = collect(programs(defs=def_types, opaque=("Img",)), count)
+    cases: list[ExactCase] = collect(exact_cases(def_types), count)
+    checked = [c for c in cases if check_exact(c, ws.defs).checked]
+    kinds = kinds_of(cases)
+    big = {"int just under 2^62", "int near 2^62", "int near 2^63", "int near 2^64"}
+    rows = [
+        ("(1) `if` whose branches meet shared variables in another order", _share(progs, areas.reordered_if)),
+        ("(2) a bound entry ≥ 2^62 − 4 (exact cases)", _share(cases, lambda c: bool(big & set(c.kinds)))),
+        (
+            "(2) two linear variables bound to ints near 2^32 (products past 2^64)",
+            _share(cases, lambda c: set(c.kinds) == {"int near 2^32"} and len(c.program.context) >= 2),
+        ),
+        ("(2) exact cases checked (peak ≤ 5, the rest skipped)", len(checked) / max(1, len(cases))),
+        ("(3) an `iter` inside another `iter`'s count or base", _share(progs, areas.iter_in_count_or_base)),
+        (
+            "(3) a recurrent weight in an `if` condition inside a step",
+            _share(progs, areas.weight_in_if_condition(def_types)),
+        ),
+        ("(3) a binder that shadows a def", _share(progs, areas.shadows_a_def(def_types))),
+    ]
+    rows += [(f"(4) a bound entry of kind: {k}", kinds[k]) for k in ENTRY_KINDS if k != "small int"]
+    out = [(name, share, f"≥ {100 * AREA_TARGET:.0f} %") for name, share in rows]
+    ground = [p for p in progs if not p.context and p.type in (BOOL, NAT)]
+    guards = [_size_guard_trips(p, ws.defs) for p in progs if not p.context]
+    refused = [_refused(p, ws.defs) for p in progs]
+    bools = [r for r in (_decodes(p, ws.defs) for p in ground if p.type == BOOL) if r is not None]
+    out += [
+        ("(5) size guard refuses one entry under the result (closed)", _share(guards, bool), "100 %"),
+        ("(6) ill-formed variants refused with a CajalError", _share(refused, bool), "100 %"),
+        ("(7) closed Bool results decode to the interpreter's value", _share(bools, bool), "100 %"),
+    ]
+    return out
+
+
 def _mark(ok: bool) -> str:
     return "yes" if ok else "**NO**"
 
 
-def markdown(rate: dict[str, float], cov: dict[str, Any]) -> str:
+def _area_ok(share: float, target: str) -> bool:
+    return share >= (1.0 if target == "100 %" else AREA_TARGET)
+
+
+def markdown(rate: dict[str, float], cov: dict[str, Any], area_rows: list[tuple[str, float, str]]) -> str:
     lines = ["### Differential testing: throughput (property 1, closed ground programs)", ""]
     lines += ["| measure | value | target | met |", "|---|---:|---:|:---:|"]
     mean_ok = rate["mean size"] >= TARGET_MEAN_SIZE
@@ -255,19 +352,25 @@ def markdown(rate: dict[str, float], cov: dict[str, Any]) -> str:
         + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in cov["sizes"].values())
         + " |"
     )
+    lines += ["", "### Issue 15's areas: how often the generated programs reach each shape", ""]
+    lines += ["| shape | share | target | met |", "|---|---:|---:|:---:|"]
+    for name, share, target in area_rows:
+        lines.append(f"| {name} | {100 * share:.1f} % | {target} | {_mark(_area_ok(share, target))} |")
     return "\n".join(lines)
 
 
 def main(count: int = 1000, out: Callable[[str], Any] = print, budget: int = BUDGET) -> int:
     rate = throughput(count, budget)
     cov = coverage(count)
-    out(markdown(rate, cov))
+    area_rows = area_coverage(min(count, 300))
+    out(markdown(rate, cov, area_rows))
     ok = (
         rate["programs/s (generate + check)"] >= TARGET_RATE
         and rate["mean size"] >= TARGET_MEAN_SIZE
         and all(s >= TARGET_CONSTRUCT for s in cov["constructs"].values())
         and cov["higher-order"] >= TARGET_HIGHER_ORDER
         and cov["recurrent weight"] >= TARGET_RECURRENT
+        and all(_area_ok(share, target) for _, share, target in area_rows)
     )
     return 0 if ok else 1
 

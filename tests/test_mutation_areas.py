@@ -48,6 +48,7 @@ from cajal_ref.syntax import (
     free_vars,
     subterms,
 )
+from cajal_ref.verification import areas
 from cajal_ref.verification.exact_inputs import ExactCase, check_exact, exact_cases, kinds_of
 from cajal_ref.verification.strategies import Program, prelude_def_types, programs
 
@@ -630,3 +631,91 @@ def test_the_linearity_check_notices_int64_wrapping() -> None:
         failures = [c for c in sample if check_exact(c, workspace().defs).failure is not None]
     assert failures
 
+
+
+# ---------------------------------------------------------------------------
+# areas (1), (3), (5), (6), (7) on generated programs
+# ---------------------------------------------------------------------------
+
+
+@cache
+def _program_sample() -> list[Program]:
+    out: list[Program] = []
+
+    @settings(
+        max_examples=300,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(programs(defs=prelude_def_types(workspace().defs), opaque=("Img",)))
+    def run(program: Program) -> None:
+        out.append(program)
+
+    run()
+    return out
+
+
+def test_the_generators_reach_the_shapes_of_areas_1_and_3() -> None:
+    sample = _program_sample()
+    defs = prelude_def_types(workspace().defs)
+    shares = {
+        "reordered if": areas.reordered_if,
+        "iter in a count or base": areas.iter_in_count_or_base,
+        "weight in an if condition": areas.weight_in_if_condition(defs),
+        "binder shadowing a def": areas.shadows_a_def(defs),
+    }
+    found = {name: sum(map(p, sample)) / len(sample) for name, p in shares.items()}
+    assert all(share >= 0.04 for share in found.values()), found
+
+
+def test_the_area_predicates_by_hand() -> None:
+    def program(text: str, ctx: str | None = None) -> Program:
+        expr = workspace().check_expression(text, ctx)
+        return Program(expr.type, tuple(expr.context), expr.term)
+
+    reordered = program("if b then add x y else add y x", "b : Bool, x : Nat, y : Nat")
+    assert areas.reordered_if(reordered)
+    assert not areas.reordered_if(program("if b then add x y else add x y", "b : Bool, x : Nat, y : Nat"))
+    nested = program("iter (iter 2 { zero => 1 | succ y => succ y }) { zero => true | succ b => not b }")
+    assert areas.iter_in_count_or_base(nested) and not areas.iter_in_count_or_base(program("is_even 3"))
+    weighted = program("iter n { zero => 0 | succ y => if b then succ y else y }", "n : Nat, b : Bool")
+    assert areas.weight_in_if_condition(("not",))(weighted)
+    shadow = program("fun not : Bool => not")
+    assert areas.shadows_a_def({"not"})(shadow) and not areas.shadows_a_def({"and"})(shadow)
+
+
+@given(programs(defs=prelude_def_types(load_workspace().defs), opaque=("Img",)))
+def test_ill_formed_variants_of_generated_programs_are_refused_with_a_cajal_error(program: Program) -> None:
+    # area (6): the compiler's own error paths for terms that bypass the checker
+    for label, term in areas.ill_formed_variants(program):
+        with pytest.raises(CajalError):
+            compile_term(term, program.context, workspace().defs, nat_bound=2, opaque_dims={"Img": 2})
+        assert label in ("unbound", "type", "twice")
+
+
+@given(programs(closed=True, defs=prelude_def_types(load_workspace().defs)))
+def test_the_size_guard_refuses_one_entry_under_the_result(program: Program) -> None:
+    # area (5): any program's result has dim(A) entries; a limit one under it must trip,
+    # with the limit in the message
+    k = 2
+    entries = dim(program.type, k)
+    with pytest.raises(CajalError) as info:
+        compile_term(program.term, (), workspace().defs, nat_bound=k, max_entries=entries - 1)
+    assert info.value.kind is ErrorKind.SIZE_LIMIT
+    assert f"the limit is {entries - 1:,}" in info.value.message
+
+
+@given(programs(closed=True, ground=True, defs=prelude_def_types(load_workspace().defs)))
+def test_compiled_ground_results_decode_to_the_interpreters_value(program: Program) -> None:
+    # area (7): decode (Bool and Nat branches) inverts enc on what the compiler produces
+    try:
+        result = evaluate(program.term, {}, workspace().defs, fuel=10**5)
+    except CajalError:
+        return
+    k = max(1, result.peak)
+    if k > 6:
+        return
+    compiled = compile_term(program.term, (), workspace().defs, nat_bound=k)
+    assert decode(compiled.tensor, program.type) == result.value

@@ -307,6 +307,17 @@ class _Builder:
         position = {id(r): i for i, r in enumerate(res)}
         return [sorted(part, key=lambda r: position[id(r)]) for part in out]
 
+    def share_in_branches(self, split: list[list[_Res]]) -> list[list[_Res]]:
+        """Three times in four, move Bool/Nat variables from an `if`'s condition to its branches
+        until they share two: the branches can then meet them in different orders (area 1)."""
+        cond, branches = split
+        movable = [r for r in cond if is_ground(r.type)]
+        need = 2 - sum(is_ground(r.type) for r in branches)
+        if need <= 0 or len(movable) < need or not self.below(4):
+            return split
+        moved = movable[:need]
+        return [[r for r in cond if all(r is not m for m in moved)], [*branches, *moved]]
+
     def budgets(self, budget: int, count: int) -> list[int]:
         remaining = max(0, budget - 1 - count)
         shares = [self.below(4) for _ in range(count)]
@@ -350,6 +361,8 @@ class _Builder:
         if heads:
             kinds += ["head"] * 4
         kinds += ["if"] * 2 + ["app"] * 2 + ["let"] + ["iter"] * 4
+        if len(res) >= 2:
+            kinds += ["if"] * 6  # branches that share several variables (issue 15, area 1)
         if not self.strict_iter and any(r.may_recur for r in res):
             kinds += ["iter"] * 5  # a chance for a recurrent weight
         kinds.sort(key=_KINDS_SHRINK_ORDER.index)
@@ -383,12 +396,13 @@ class _Builder:
                 split = self.split(res, [_Part(BOOL), _Part(goal)], limit=limit)
                 if split is None:
                     return None
+                split = self.share_in_branches(split)
                 b_cond, b_then, b_else = self.budgets(budget, 3)
                 cond = self.gen(BOOL, split[0], b_cond)
                 then = self.gen(goal, split[1], b_then)
                 # the else branch may meet its variables in the opposite order: the compiler
                 # then re-aligns the branches' axes (issue 15, area 1); False shrinks to the plain if
-                shared = split[1][::-1] if len(split[1]) > 1 and self.below(2) else split[1]
+                shared = split[1][::-1] if len(split[1]) > 1 and self.below(4) else split[1]
                 return If(cond, then, self.gen(goal, shared, b_else))
             case "head":
                 head, args, head_res = self.pick(heads)
