@@ -11,7 +11,7 @@ from cajal_ref.checker import DefInfo
 from cajal_ref.cli import mutants as cli_mutants
 from cajal_ref.compiler import primitives as compiler
 from cajal_ref.loader import load_workspace
-from cajal_ref.verification.mutants import MUTANTS, Mutant, run_mutant
+from cajal_ref.verification.mutants import AREA_MUTANTS, MUTANTS, PRIMITIVE_MUTANTS, Mutant, run_mutant
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +20,27 @@ def defs() -> dict[str, DefInfo]:
 
 
 def test_there_are_at_least_twelve_distinct_mutants_of_real_primitives() -> None:
-    assert len(MUTANTS) >= 12
+    assert len(PRIMITIVE_MUTANTS) >= 12
     assert len({m.name for m in MUTANTS}) == len(MUTANTS)
-    for m in MUTANTS:
-        assert callable(getattr(compiler, m.target))
+    for m in PRIMITIVE_MUTANTS:
+        assert m.where is compiler and callable(getattr(compiler, m.target))
+    for m in AREA_MUTANTS:
+        assert hasattr(m.where, m.target), m.patches
+
+
+def test_one_area_mutant_for_each_of_issue_15s_seven_areas() -> None:
+    # the description starts with the area's number, "(1)" … "(7)"
+    assert sorted(m.description[:3] for m in AREA_MUTANTS) == [f"({i})" for i in range(1, 8)]
+    assert {m.patches for m in AREA_MUTANTS} >= {"compiler.tensors._INT64_SAFE", "spaces.decode"}
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
 def test_every_mutant_is_killed(defs: dict[str, DefInfo], mutant: Mutant) -> None:
-    original = getattr(compiler, mutant.target)
+    original = getattr(mutant.where, mutant.target)
     result = run_mutant(mutant, defs, max_examples=400, shrink=False)
     assert result.killed, f"{mutant.name} survived {result.examples} programs"
     assert result.counterexample
-    assert getattr(compiler, mutant.target) is original  # the patch is undone
+    assert getattr(mutant.where, mutant.target) is original  # the patch is undone
 
 
 def test_the_unmutated_compiler_is_not_killed(defs: dict[str, DefInfo]) -> None:

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     known = {m.name: m for m in MUTANTS}
     if args.list:
         for m in MUTANTS:
-            print(f"{m.name:28} {m.description}  [patches compiler.{m.target}]")
+            print(f"{m.name:28} {m.description}  [patches {m.patches}]")
         return EXIT_OK
     unknown = [n for n in args.mutants if n not in known]
     if unknown:

@@ -8,10 +8,13 @@ assert they do. Areas 2 and 4 (exact inputs) are properties of the bindings draw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 
-from ..syntax import If, Iter, Lam, Let, Term, Var, free_vars, subterms
-from .strategies import Program
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn, SearchStrategy
+
+from ..syntax import BOOL, NAT, If, Iter, Lam, Let, Term, Type, Var, free_vars, subterms
+from .strategies import Program, terms
 
 
 def _variable_order(term: Term, names: frozenset[str]) -> list[str]:
@@ -30,6 +33,24 @@ def reordered_if(program: Program) -> bool:
             if len(first) > 1 and first != _variable_order(sub.else_, free_vars(sub.then)):
                 return True
     return False
+
+
+def reordered_if_programs(
+    defs: Mapping[str, Type] | None = None, budget: int = 14
+) -> SearchStrategy[Program]:
+    """(1) `b, x, y ⊢ if b then t(x, y) else u(y, x)`: the branches are drawn with the context
+    in opposite orders, so their tensors often carry x's and y's axes in opposite orders and
+    the compiler must re-align them (rare in `programs`, where branches are mostly small)."""
+
+    @st.composite
+    def build(draw: DrawFn) -> Program:
+        ground: list[Type] = [BOOL, NAT]
+        a, b, goal = (draw(st.sampled_from(ground)) for _ in range(3))
+        then = draw(terms(goal, (("x", a), ("y", b)), defs=defs, budget=budget))
+        else_ = draw(terms(goal, (("y", b), ("x", a)), defs=defs, budget=budget))
+        return Program(goal, (("c", BOOL), ("x", a), ("y", b)), If(Var("c"), then, else_))
+
+    return build()
 
 
 def iter_in_count_or_base(program: Program) -> bool:
@@ -95,6 +116,7 @@ __all__ = [
     "ill_formed_variants",
     "iter_in_count_or_base",
     "reordered_if",
+    "reordered_if_programs",
     "shadows_a_def",
     "weight_in_if_condition",
 ]

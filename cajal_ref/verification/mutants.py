@@ -10,6 +10,13 @@ disagrees with the interpreter — or on which it crashes. The shrunk program is
 The mutants are chosen to be observable under T2's proviso K ≥ peak: e.g. `succ`
 wrapping e_K to e_0 never changes a result whose peak is ≤ K, so it is killed by the
 truncation property (past the peak the result must be the zero vector).
+
+Besides the primitives, seven mutants patch the places an independent mutation tool found
+the suite blind to (issue 15's areas, `AREA_MUTANTS`): the re-alignment of an `if`'s
+branches, the int64 threshold, name resolution under a binder that shadows a def, the
+conversion of a bound Fraction, the size guard, the refusal of an unbound name, and the
+decoding of a Bool. Their cases: exact bindings checked by linearity (`exact_inputs`),
+the size guard one entry under a result, ill-formed variants of programs, and decoding.
 """
 
 from __future__ import annotations
@@ -18,20 +25,28 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from fractions import Fraction
+from types import ModuleType
 from typing import Any
 from unittest import mock
 
 import numpy as np
 
+from .. import spaces
+from ..compiler import bindings as compiler_bindings
+from ..compiler import compile_term, evaluation, lowering, tensors
 from ..compiler import primitives as compiler  # patched where the evaluator looks them up
 from ..diagnostics import CajalError, ErrorKind
 from ..interpreter import evaluate
-from ..syntax import Term, Type, is_first_order
+from ..syntax import BOOL, Term, Type, Var, is_first_order
+from . import areas
+from .exact_inputs import ExactCase, check_exact, exact_cases
 from .relation import RelatedValue, basis, tabulatable
 from .strategies import Program, inhabited, prelude_def_types, programs, values
 from .verify import (
     CHECK_FUEL,
     Check,
+    Counterexample,
     check_closed_ground,
     check_linking,
     check_substitution,
@@ -56,12 +71,28 @@ class Mutant:
     name: str
     description: str
     target: str
-    wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+    wrap: Callable[[Any], Any]
+    owner: Any = None
+    """The module or class holding `target` (default: `cajal_ref.compiler.primitives`)."""
+
+    @property
+    def where(self) -> Any:
+        return compiler if self.owner is None else self.owner
+
+    @property
+    def patches(self) -> str:
+        """What the mutant replaces, e.g. `compiler.primitives.mix` (for `--list`)."""
+        where = self.where
+        if isinstance(where, ModuleType):
+            owner = where.__name__
+        else:
+            owner = f"{where.__module__}.{where.__qualname__}"
+        return f"{owner.removeprefix('cajal_ref.')}.{self.target}"
 
     @contextmanager
     def active(self) -> Iterator[None]:
-        original = getattr(compiler, self.target)
-        with mock.patch.object(compiler, self.target, self.wrap(original)):
+        original = getattr(self.where, self.target)
+        with mock.patch.object(self.where, self.target, self.wrap(original)):
             yield
 
 
@@ -165,7 +196,97 @@ def _unflatten_column_major(unflatten: Callable[[Any, int], Any]) -> Callable[[A
     return buggy
 
 
-MUTANTS: tuple[Mutant, ...] = (
+def _branches_not_realigned(align: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(self: Any, tensor: Any, axes: Any) -> Any:
+        if set(tensor.names) == {n for n, _ in axes} and len(axes) > 1:
+            return tensor.array  # the same variables in another order: left as they are
+        return align(self, tensor, axes)
+
+    return buggy
+
+
+def _def_wins_over_binder(lower: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(self: Any, term: Any, scope: Any) -> Any:
+        if isinstance(term, Var) and term.name in scope and term.name in self.defs:
+            return self.def_ref(term, term.name)
+        return lower(self, term, scope)
+
+    return buggy
+
+
+def _fraction_floored(entry: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda x: entry(x.numerator // x.denominator if isinstance(x, Fraction) else x)
+
+
+def _unbound_crashes(def_ref: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(self: Any, term: Any, name: str) -> Any:
+        if name not in self.defs:
+            raise KeyError(name)
+        return def_ref(self, term, name)
+
+    return buggy
+
+
+def _never(guard: Callable[..., None]) -> Callable[..., None]:
+    return lambda *args, **kwargs: None
+
+
+def _bool_decoded_inverted(decode: Callable[..., Any]) -> Callable[..., Any]:
+    def buggy(vector: Any, t: Type) -> Any:
+        value = decode(vector, t)
+        return (not value) if t == BOOL and value is not None else value
+
+    return buggy
+
+
+AREA_MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "if-branches-not-realigned",
+        "(1) an `if` whose branches meet their variables in another order is not re-aligned",
+        "align",
+        _branches_not_realigned,
+        evaluation._Compiler,
+    ),
+    Mutant(
+        "int64-past-2^62",
+        "(2) int64 arithmetic is trusted up to 2^66 instead of 2^62 (entries wrap)",
+        "_INT64_SAFE",
+        lambda _: 2**66,
+        tensors,
+    ),
+    Mutant(
+        "def-wins-over-binder",
+        "(3) a binder named like a def is read as the def",
+        "lower",
+        _def_wins_over_binder,
+        lowering._Lowerer,
+    ),
+    Mutant(
+        "fraction-floored",
+        "(4) a bound Fraction entry is taken as its integer part",
+        "_exact_entry",
+        _fraction_floored,
+        compiler_bindings,
+    ),
+    Mutant("size-guard-off", "(5) the size guard never refuses", "guard", _never, evaluation._Compiler),
+    Mutant(
+        "unbound-name-crashes",
+        "(6) an unbound name in an unchecked term raises KeyError, not a CajalError",
+        "def_ref",
+        _unbound_crashes,
+        lowering._Lowerer,
+    ),
+    Mutant(
+        "bool-decoded-inverted",
+        "(7) decoding a Bool vector returns the other value",
+        "decode",
+        _bool_decoded_inverted,
+        spaces,
+    ),
+)
+"""One mutant per area of issue 15 (its number leads the description)."""
+
+PRIMITIVE_MUTANTS: tuple[Mutant, ...] = (
     Mutant("if-swapped", "`if` mixes the branches the wrong way round", "mix", _swap_branches),
     Mutant("if-one-coordinate", "`if` weights both branches by c_true", "mix", _true_coordinate_only),
     Mutant("succ-wraps", "`succ` sends e_K to e_0 instead of 0", "shift_matrix", _succ_wraps),
@@ -229,6 +350,8 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
 )
 
+MUTANTS: tuple[Mutant, ...] = (*PRIMITIVE_MUTANTS, *AREA_MUTANTS)
+
 
 # ---------------------------------------------------------------------------
 # The property suite as one strategy of cases
@@ -244,6 +367,8 @@ class Case:
     nat_bound: int
     inputs: tuple[tuple[str, RelatedValue | Term], ...] = ()
     arguments: tuple[tuple[Type, tuple[RelatedValue | Term, ...]], ...] = ()
+    exact: ExactCase | None = None
+    """For kind "exact": the program's exact bindings."""
 
     def describe(self) -> str:
         return f"{self.kind} check of `{show_term(self.program.term)}` at K = {self.nat_bound}"
@@ -287,7 +412,19 @@ def cases(def_types: Mapping[str, Type]) -> Any:
         inputs = tuple((n, draw(values(t, defs=def_types))) for n, t in program.context)
         return Case("substitution", program, k, inputs, _draw_arguments(draw, program.type, k, def_types))
 
-    return st.one_of(closed, linking(), substitution())
+    @st.composite
+    def reordered(draw: Any) -> Case:
+        # issue 15's area 1: branches whose tensors carry the variables' axes in other orders
+        program = draw(areas.reordered_if_programs(def_types))
+        k = draw(st.integers(2, 4))
+        inputs = tuple((n, draw(_input_strategy(t, k, def_types))) for n, t in program.context)
+        return Case("linking", program, k, inputs)
+
+    # issue 15's areas: exact bindings (2, 4), the size guard (5), ill-formed terms (6)
+    exact = st.builds(lambda c: Case("exact", c.program, 0, exact=c), exact_cases(def_types))
+    guard = st.builds(lambda p: Case("guard", p, 2), programs(closed=True, defs=def_types))
+    ill_formed = st.builds(lambda p: Case("ill-formed", p, 2), programs(defs=def_types, opaque=("Img",)))
+    return st.one_of(closed, linking(), substitution(), reordered(), exact, guard, ill_formed)
 
 
 def _draw_arguments(
@@ -314,6 +451,8 @@ def _realise(x: RelatedValue | Term, t: Type, defs: Mapping[str, Any], nat_bound
 def run_case(case: Case, defs: Mapping[str, Any]) -> Check:
     """Run the property a case stands for (under whatever compiler is active)."""
     program = case.program
+    if case.kind in ("exact", "guard", "ill-formed"):
+        return _run_area_case(case, defs)
     if case.kind == "closed":
         try:
             peak = evaluate(program.term, {}, defs, fuel=CHECK_FUEL).peak
@@ -322,7 +461,16 @@ def run_case(case: Case, defs: Mapping[str, Any]) -> Check:
         if peak > MAX_K:
             return Check(0, 1)
         check = check_closed_ground(program.term, program.type, defs, nat_bound=max(peak, 1))
-        if not check.agree or peak == 0:
+        if not check.agree:
+            return check
+        if program.type == BOOL:
+            # (7) the compiled vector decodes to the interpreter's value
+            vector = compile_closed(program.term, program.type, defs, nat_bound=max(peak, 1))
+            value = evaluate(program.term, {}, defs, fuel=CHECK_FUEL).value
+            if spaces.decode(vector, BOOL) != value:
+                shown = "decoded to the other Bool"
+                return Check(1, 0, _area_counterexample(program, max(peak, 1), str(value), shown))
+        if peak == 0:
             return check
         # truncation: below the peak the result must be the zero vector
         below = compile_closed(program.term, program.type, defs, nat_bound=peak - 1)
@@ -352,6 +500,48 @@ def run_case(case: Case, defs: Mapping[str, Any]) -> Check:
         return check_linking(program, inputs, defs, nat_bound=k, arguments=source, opaque_dims={"Img": 2})
     terms = {n: x for n, x in case.inputs if not isinstance(x, RelatedValue)}
     return check_substitution(program, terms, defs, nat_bound=k, arguments=source)
+
+
+def _area_counterexample(program: Program, k: int, expected: str, got: str, note: str = "") -> Counterexample:
+    return Counterexample(show_term(program.term), k, interpreter=expected, compiled=got, note=note)
+
+
+def _run_area_case(case: Case, defs: Mapping[str, Any]) -> Check:
+    """Exact bindings (linearity), the size guard one entry under the result, ill-formed terms."""
+    program = case.program
+    if case.kind == "exact":
+        assert case.exact is not None
+        result = check_exact(case.exact, defs)
+        if result.failure is None:
+            return Check(int(result.checked), int(not result.checked))
+        note = "exact bindings " + case.exact.describe().partition(" with ")[2] + " (linearity, T3)"
+        cex = _area_counterexample(program, result.nat_bound, result.expected, result.compiled, note)
+        return Check(1, 0, cex)
+    if case.kind == "guard":
+        entries = spaces.dim(program.type, case.nat_bound, {"Img": 2})
+        try:
+            compile_term(
+                program.term,
+                (),
+                defs,
+                nat_bound=case.nat_bound,
+                max_entries=entries - 1,
+                opaque_dims={"Img": 2},
+            )
+        except CajalError as err:
+            if err.kind is ErrorKind.SIZE_LIMIT and f"the limit is {entries - 1:,}" in err.message:
+                return Check(1)
+            raise
+        expected = f"refused: {entries:,} entries over the limit {entries - 1:,}"
+        return Check(1, 0, _area_counterexample(program, case.nat_bound, expected, "compiled", "size guard"))
+    for label, term in areas.ill_formed_variants(program):
+        try:
+            compile_term(term, program.context, defs, nat_bound=case.nat_bound, opaque_dims={"Img": 2})
+        except CajalError:
+            continue
+        shown = Program(program.type, program.context, term)
+        return Check(1, 0, _area_counterexample(shown, case.nat_bound, "a CajalError", "compiled", label))
+    return Check(1)
 
 
 # ---------------------------------------------------------------------------
@@ -410,6 +600,7 @@ def _case_key(case: Case) -> tuple[object, ...]:
         case.nat_bound,
         tuple((n, shown(x)) for n, x in case.inputs),
         tuple((str(t), tuple(shown(x) for x in xs)) for t, xs in case.arguments),
+        case.exact.describe() if case.exact is not None else "",
     )
 
 
@@ -508,4 +699,15 @@ def run_mutants(
     return [run_mutant(m, defs, **kwargs) for m in chosen]
 
 
-__all__ = ["MUTANTS", "Case", "Mutant", "MutantResult", "cases", "run_case", "run_mutant", "run_mutants"]
+__all__ = [
+    "AREA_MUTANTS",
+    "MUTANTS",
+    "PRIMITIVE_MUTANTS",
+    "Case",
+    "Mutant",
+    "MutantResult",
+    "cases",
+    "run_case",
+    "run_mutant",
+    "run_mutants",
+]
