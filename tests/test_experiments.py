@@ -283,11 +283,29 @@ def test_controlled_direct_counts_do_not_collapse_onto_zero() -> None:
         model, split.train_x, split.train_y, split.test_x[:50], split.test_y[:50], clip=True, metric="pooled"
     )
     curves, params = trainer.train(
-        [0], [LEARNING_RATES["direct"]], 32, 5, [0, 40], max_steps=40, train_size=256
+        [0], [LEARNING_RATES["iterate"]["direct"]], 32, 5, [0, 40], max_steps=40, train_size=256
     )
     counts = np.asarray(model.counts(jax.tree_util.tree_map(lambda a: a[0], params), split.test_x[:50]))
     assert float(np.mean(counts[:, 0])) < 0.9  # weight still on iterating
     assert abs(curves[0].test_psnr[1] - curves[0].test_psnr[0]) > 0.01  # the output moved
+
+
+def test_controlled_conditional_direct_starts_as_the_identity_with_a_raw_undecided_condition() -> None:
+    """The condition's raw scores start at (½, ½): by hand the counts are ½·softmax + ½·e₀ (they sum
+    to 1, weight ≥ ½ on 0), and with the identity step the output is the input."""
+    from cajal_ref.experiments.controlled import variant_model
+
+    split = make_split("conditional")
+    model = variant_model("conditional", split.side, "baseline-direct")
+    params = model.init(jax.random.PRNGKey(3))
+    x = jnp.asarray(split.test_x[:4])
+    np.testing.assert_allclose(np.asarray(model.apply(params, x)), np.asarray(x), atol=1e-5)
+    assert model.counts is not None
+    counts = np.asarray(model.counts(params, x))
+    np.testing.assert_allclose(counts.sum(axis=1), 1.0, atol=1e-6)
+    assert np.all(counts[:, 0] >= 0.5 - 1e-6) and np.all(counts[:, 1:] <= 0.5 + 1e-6)
+    assert "raw condition" in model.describe
+    assert "condition" not in variant_model("iterate", split.side, "baseline-direct").describe  # has none
 
 
 def test_schedule_batches_and_examples_seen() -> None:

@@ -29,7 +29,7 @@ from .common import EXIT_INTERRUPTED, UsageError, emit_json, failure_json, guard
 
 EXPERIMENT_NAMES = ("iterate", "conditional")
 PROTOCOLS = ("paper", "controlled")
-ABLATIONS = ("identity-start-off", "step-hyper", "count-raw", "small-indirect")
+ABLATIONS = ("identity-start-off", "step-hyper", "count-raw", "step-hyper-count-raw", "small-indirect")
 
 
 def _positive_float(text: str) -> float:

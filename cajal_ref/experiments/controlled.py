@@ -19,6 +19,7 @@ two baselines, answer why the paper protocol and this one disagree:
 - identity-start-off: the indirect CNN without residual and with a random output layer;
 - step-hyper: the direct model's step is the authors' hypernetwork;
 - count-raw: the direct model's counts are raw scores, not a softmax;
+- step-hyper-count-raw: both, i.e. the authors' direct model trained under this protocol;
 - small-indirect: an indirect CNN with about the paper's parameter ratio (direct/indirect).
 
 Each finished run group (one model variant at one size, all seeds) is written to
@@ -46,8 +47,12 @@ from .train import LaneTrainer, Progress, StopFlag, batch_plan, eval_schedule, n
 
 THRESHOLD_GAINS_DB = (1.0, 2.0, 4.0)
 """Steps to reach the identity map's test PSNR plus each of these."""
-LEARNING_RATES = {"direct": 1e-3, "indirect": 1e-3}
-"""Adam learning rates of the two baselines: not yet tuned on MNIST (tuning.py runs the search)."""
+LEARNING_RATES: dict[str, dict[str, float]] = {
+    "iterate": {"direct": 3e-3, "indirect": 3e-3},
+    "conditional": {"direct": 3e-3, "indirect": 3e-4},
+}
+"""Adam learning rates of the two baselines per experiment: the winners of tuning.py's search on
+MNIST's validation images (experiment_results/controlled/tuning/). Each variant uses its model's."""
 ABLATION_SIZE = 1000
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "baseline-direct": ("direct", {}),
@@ -55,6 +60,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "identity-start-off": ("indirect", {"identity_start": False}),
     "step-hyper": ("direct", {"step": "hyper"}),
     "count-raw": ("direct", {"count": "raw"}),
+    "step-hyper-count-raw": ("direct", {"step": "hyper", "count": "raw"}),
     "small-indirect": ("indirect", {"channels": SMALL_INDIRECT_CHANNELS}),
 }
 FORMAT = 2
@@ -70,12 +76,22 @@ class ControlledConfig:
     steps: int = 1500
     eval_every: int = 100
     batch_size: int = 32
-    ablations: tuple[str, ...] = ("identity-start-off", "step-hyper", "count-raw", "small-indirect")
+    ablations: tuple[str, ...] = (
+        "identity-start-off",
+        "step-hyper",
+        "count-raw",
+        "step-hyper-count-raw",
+        "small-indirect",
+    )
     ablation_size: int = ABLATION_SIZE
     test_size: int | None = None
     quick: bool = False
     threshold_gains_db: tuple[float, ...] = THRESHOLD_GAINS_DB
-    learning_rates: dict[str, float] = field(default_factory=lambda: dict(LEARNING_RATES))
+    learning_rates: dict[str, float] = field(default_factory=dict)
+    """Overrides of LEARNING_RATES[experiment], by model ("direct", "indirect")."""
+
+    def rates(self) -> dict[str, float]:
+        return {**LEARNING_RATES[self.experiment], **self.learning_rates}
 
     def fingerprint(self) -> dict[str, Any]:
         return {
@@ -87,7 +103,7 @@ class ControlledConfig:
             "eval_every": self.eval_every,
             "batch_size": self.batch_size,
             "test_size": self.test_size,
-            "learning_rates": self.learning_rates,
+            "learning_rates": self.rates(),
         }
 
     def groups(self) -> list[tuple[str, int]]:
@@ -182,7 +198,7 @@ def run_controlled(
 
         curves, _ = trainer.train(
             config.seeds,
-            [config.learning_rates[kind]] * len(config.seeds),
+            [config.rates()[kind]] * len(config.seeds),
             config.batch_size,
             epochs,
             schedule,
@@ -197,7 +213,7 @@ def run_controlled(
             "variant": variant,
             "model": kind,
             "train_size": size,
-            "lr": config.learning_rates[kind],
+            "lr": config.rates()[kind],
             "batch_size": config.batch_size,
             "data": config.dataset,
             "image_size": split.side,

@@ -12,7 +12,12 @@ Direct: the compiled program with `num` bound to a small classifier CNN's 10 sco
 (softmax by default; `count="raw"` passes the raw scores, as the authors do), `img`
 to the input, `step` to a small residual convolution that starts as the identity
 (`step="residual"`) or to the authors' hypernetwork (`step="hyper"`), and in
-experiment 2 `odd` to 2 more scores of the same classifier.
+experiment 2 `odd` to 2 more raw scores of the same classifier (as the authors'
+condition), starting at (½, ½) (`condition_starts_even`). A softmax condition
+(`condition="softmax"`) never trains: at the start both branches give the input (the
+step is the identity), so the condition's gradient is rounding noise, which Adam
+rescales into full-size steps; within ~25 steps the softmax saturates on the branch
+that returns the input, and no gradient reaches the step again.
 
 Indirect: a U-Net-style CNN (two poolings, skip connections). With
 `identity_start=True` (the default) its output is added to the input and its output
@@ -137,20 +142,34 @@ def apply_residual_step(params: Params, image: Array) -> Array:
     return image + delta[0, :, :, 0]
 
 
+def condition_starts_even(out: Params) -> Params:
+    """Zero the condition's two output weights and set their biases to ½: raw scores (½, ½).
+
+    The condition then starts undecided and, since ½·num + ½·e₀ still sums to 1, the
+    direct model still starts as the identity; raw scores cannot saturate the way a
+    softmax does (see direct_model)."""
+    w = out["w"].at[:, NAT_BOUND + 1 :].set(0.0)
+    b = out["b"].at[NAT_BOUND + 1 :].set(0.5)
+    return {"w": w, "b": b}
+
+
 def direct_model(
     example: ExampleProgram,
     side: int,
     *,
     step: str = "residual",
     count: str = "softmax",
+    condition: str = "raw",
     step_hidden: int = STEP_HIDDEN,
     classifier_channels: tuple[int, int] = CLASSIFIER_CHANNELS,
 ) -> Model:
     """The compiled program linked with a classifier (num, and odd for `conditional`) and a learned step."""
     from .paper_models import KERNEL, hyper_step, init_trunk
 
-    if step not in ("residual", "hyper") or count not in ("softmax", "raw"):
-        raise ValueError(f"unknown direct-model option: step={step!r}, count={count!r}")
+    if step not in ("residual", "hyper") or {count, condition} - {"softmax", "raw"}:
+        raise ValueError(
+            f"unknown direct-model option: step={step!r}, count={count!r}, condition={condition!r}"
+        )
     conditional = any(name == "odd" for name, _ in example.program.context)
     n_scores = NAT_BOUND + 1 + (2 if conditional else 0)
 
@@ -161,16 +180,19 @@ def direct_model(
             if step == "residual"
             else init_trunk(k2, side, KERNEL * KERNEL)
         )
-        return {"classifier": init_classifier(k1, side, n_scores, classifier_channels), "step": step_params}
+        classifier = init_classifier(k1, side, n_scores, classifier_channels)
+        if conditional and condition == "raw":
+            classifier["out"] = condition_starts_even(classifier["out"])
+        return {"classifier": classifier, "step": step_params}
 
-    def squash(scores: Array) -> Array:
-        return jax.nn.softmax(scores, axis=-1) if count == "softmax" else scores
+    def squash(scores: Array, how: str) -> Array:
+        return jax.nn.softmax(scores, axis=-1) if how == "softmax" else scores
 
     def learned_values(params: Params, images: Array) -> dict[str, Array]:
         scores = classifier_scores(params["classifier"], images)
-        values = {"num": squash(scores[:, : NAT_BOUND + 1]), "img": images}
+        values = {"num": squash(scores[:, : NAT_BOUND + 1], count), "img": images}
         if conditional:
-            values["odd"] = squash(scores[:, NAT_BOUND + 1 :])
+            values["odd"] = squash(scores[:, NAT_BOUND + 1 :], condition)
         return values
 
     def apply(params: Params, images: Array) -> Array:
@@ -195,6 +217,7 @@ def direct_model(
 
         return jax.vmap(one)(wanted)
 
+    cond_text = f", {condition} condition" if conditional else ""
     step_text = (
         f"a residual step (3×3 conv to {step_hidden} channels, ReLU, 1×1 conv, identity start)"
         if step == "residual"
@@ -205,7 +228,7 @@ def direct_model(
         init,
         apply,
         f"compiled `{example.name}` (K = {NAT_BOUND}) linked with a classifier CNN (channels "
-        f"{classifier_channels}, {n_scores} scores, {count} counts) and {step_text}",
+        f"{classifier_channels}, {n_scores} scores, {count} counts{cond_text}) and {step_text}",
         counts,
     )
 

@@ -18,7 +18,7 @@ from .data import pool_size
 from .paper import HEADLINE, MODELS, PaperConfig, grid_cells, run_paper
 from .train import StopFlag
 
-ABLATION_NAMES = ("identity-start-off", "step-hyper", "count-raw", "small-indirect")
+ABLATION_NAMES = ("identity-start-off", "step-hyper", "count-raw", "step-hyper-count-raw", "small-indirect")
 
 
 @dataclass(frozen=True)

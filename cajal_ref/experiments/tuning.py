@@ -18,7 +18,7 @@ from .controlled import variant_model
 from .data import EXPERIMENTS, Experiment, make_split, pool_size
 from .train import LaneTrainer
 
-LEARNING_RATES = (3e-4, 1e-3, 3e-3)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3)
 SEEDS = (0, 1)
 
 
