@@ -453,9 +453,22 @@ class _Builder:
         raise AssertionError(kind)
 
 
-def _def_heads(defs: Mapping[str, Type]) -> dict[Type, list[tuple[str, tuple[Type, ...]]]]:
-    """For each type B: the defs `name : A1 -o ... -o Ak -o B` (k ≥ 0) with their argument types."""
-    index: dict[Type, list[tuple[str, tuple[Type, ...]]]] = {}
+_HeadIndex = dict[Type, list[tuple[str, tuple[Type, ...]]]]
+_HEADS_CACHE: dict[tuple[str, ...], tuple[tuple[Type, ...], _HeadIndex]] = {}
+
+
+def _def_heads(defs: Mapping[str, Type]) -> _HeadIndex:
+    """For each type B: the defs `name : A1 -o ... -o Ak -o B` (k ≥ 0) with their argument types.
+
+    Cached by the defs' names and the identity of their types (the same mapping is passed
+    for every program of a run; hashing the types each time would cost more than the index)."""
+    names, def_types = tuple(defs), tuple(defs.values())
+    cached = _HEADS_CACHE.get(names)
+    if cached is not None and all(a is b for a, b in zip(cached[0], def_types, strict=True)):
+        return cached[1]
+    if len(_HEADS_CACHE) > 32:
+        _HEADS_CACHE.clear()
+    index: _HeadIndex = {}
     for name, def_type in defs.items():
         args: list[Type] = []
         t = def_type
@@ -464,6 +477,7 @@ def _def_heads(defs: Mapping[str, Type]) -> dict[Type, list[tuple[str, tuple[Typ
             args.append(t.dom)
             t = t.cod
             index.setdefault(t, []).append((name, tuple(args)))
+    _HEADS_CACHE[names] = (def_types, index)
     return index
 
 
