@@ -121,7 +121,10 @@ def test_succ_at_k_2000_is_the_shift_matrix() -> None:
 @pytest.mark.parametrize("small_products", [0, 10**9], ids=["run on states", "S from columns"])
 def test_steps_run_on_their_states_agree_with_the_interpreter(text: str, small_products: int) -> None:
     # both ways of taking a step where the state is ground: S's K+1 columns, or the step run
-    with mock.patch.object(recurrence, "SMALL_PRODUCTS", small_products):
+    with (
+        mock.patch.object(recurrence, "SMALL_PRODUCTS", small_products),
+        mock.patch.object(recurrence, "NODE_COST", small_products),  # a run costs more than S
+    ):
         assert agrees_with_interpreter(text, 4) > 0
 
 
@@ -254,3 +257,25 @@ def test_a_variable_that_is_only_applied_never_allocates_its_identity() -> None:
 )
 def test_steps_built_from_the_columns_their_states_need_agree_with_the_interpreter(text: str) -> None:
     assert agrees_with_interpreter(text, 4) > 0
+
+
+def test_a_def_lowered_once_is_not_reused_where_a_def_it_uses_differs() -> None:
+    # mult's lowering is cached per process; with another `add` (add' m n = n: its step is
+    # y ↦ y) the cached mult must not be reused: mult m n = iter n { zero => 0 | succ y => y }
+    # is then the numeral 0, and mult 2 3 is 6 again with the prelude's add
+    from dataclasses import replace
+
+    from cajal_ref.parser import parse_term_text
+
+    ws = workspace()
+    expr = ws.check_expression("mult 2 3")
+    other = dict(ws.defs)
+    body = parse_term_text("fun m : Nat => fun n : Nat => iter m { zero => n | succ y => y }")
+    other["add"] = replace(ws.defs["add"], body=body)
+
+    def value(defs: Any) -> list[int]:
+        return compile_term(expr.term, (), defs, nat_bound=9).tensor.tolist()
+
+    assert value(ws.defs) == [int(i == 6) for i in range(10)]
+    assert value(other) == [int(i == 0) for i in range(10)]
+    assert value(ws.defs) == [int(i == 6) for i in range(10)]

@@ -66,6 +66,9 @@ from .tensors import (
     identity_apply,
 )
 
+_SHIFTS: dict[tuple[Any, int], SparseMatrix] = {}
+"""Sh at each K, kept as its nonzero entries (read-only) across compilations."""
+
 
 class _Compiler:
     """The exact evaluator of one compilation: memo, caches, the size guard, one method per node."""
@@ -227,7 +230,15 @@ class _Compiler:
         """Sh at K, from the primitive, once per compilation (kept as its nonzero entries)."""
         if self._shift is None:
             self.guard((self.k + 1, self.k + 1), node, (), "the shift matrix of `succ`")
-            self._shift = SparseMatrix.of(P.shift_matrix(self.k))
+            key = (P.shift_matrix, self.k)  # the function too: a patched primitive is not cached
+            found = _SHIFTS.get(key)
+            if found is None:
+                if len(_SHIFTS) >= 64:
+                    _SHIFTS.clear()
+                found = _SHIFTS[key] = SparseMatrix.of(P.shift_matrix(self.k))
+                for array in (found.dense, found.rows, found.cols, found.values):
+                    array.setflags(write=False)
+            self._shift = found
         return self._shift
 
     def mix(self, node: Mix, env: dict[str, _Binding]) -> NeuronNode:

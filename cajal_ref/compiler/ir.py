@@ -154,6 +154,22 @@ class NeuronProgram:
         return self.root.term.span
 
 
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly below a node (a def reference's body excluded: it is shared)."""
+    match node:
+        case Shift(arg=arg):
+            return (arg,)
+        case Mix(cond=cond, then=then, else_=else_):
+            return (cond, then, else_)
+        case Abstract(body=body):
+            return (body,)
+        case Apply(fn=fn, arg=arg):
+            return (fn, arg)
+        case Recurrent(count=count, base=base, step=step):
+            return (count, base, step)
+    return ()
+
+
 def _kind_name(term: Term) -> str:
     match term:
         case Var(name):

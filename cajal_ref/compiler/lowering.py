@@ -8,6 +8,7 @@ used inside a nested step).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..diagnostics import CajalError, ErrorKind
 from ..syntax import (
@@ -29,7 +30,20 @@ from ..syntax import (
     deep_recursion,
     show_type,
 )
-from .ir import Abstract, Apply, Constant, DefRef, Defs, Input, Mix, NeuronProgram, Node, Recurrent, Shift
+from .ir import (
+    Abstract,
+    Apply,
+    Constant,
+    DefRef,
+    Defs,
+    Input,
+    Mix,
+    NeuronProgram,
+    Node,
+    Recurrent,
+    Shift,
+    children,
+)
 
 
 class _Lowerer:
@@ -117,6 +131,12 @@ class _Lowerer:
             )
         node = self.def_nodes.get(name)
         if node is None:
+            cached = _LOWERED_DEFS.get(self.cache_key(name))
+            if cached is not None and all(
+                dep in self.defs and self.defs[dep].body is body for dep, body in cached[1]
+            ):
+                node = self.def_nodes[name] = cached[0]
+        if node is None:
             if name in self.lowering:
                 raise CajalError(ErrorKind.UNBOUND, f"def `{name}` refers to itself", term.span)
             info = self.defs[name]
@@ -134,8 +154,30 @@ class _Lowerer:
                 )
             node = DefRef(body.type, term, (), frozenset(), name, body)
             self.def_nodes[name] = node
+            if len(_LOWERED_DEFS) >= _LOWERED_DEFS_MAX:
+                _LOWERED_DEFS.clear()
+            _LOWERED_DEFS[self.cache_key(name)] = (node, self.uses(name, node.body))
         # the cached node carries the first reference's term; give this reference its own span
         return DefRef(node.type, term, (), frozenset(), name, node.body)
+
+    def cache_key(self, name: str) -> tuple[Any, ...]:
+        """A def's key in _LOWERED_DEFS: its name, its body, and this class's lowering
+        methods (a mutation harness that patches them must neither hit nor fill the cache)."""
+        return (name, id(self.defs[name].body), type(self).lower, type(self).def_ref)
+
+    def uses(self, name: str, body: Node) -> tuple[tuple[str, Term], ...]:
+        """The defs a lowered def reaches (itself included), with the bodies it was lowered from."""
+        seen = {name: self.defs[name].body}
+        stack = [body]
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, DefRef):
+                if sub.name not in seen:
+                    seen[sub.name] = self.defs[sub.name].body
+                    stack.append(sub.body)
+                continue
+            stack.extend(children(sub))
+        return tuple(seen.items())
 
     @staticmethod
     def expect(node: Node, expected: Type, what: str) -> None:
@@ -145,6 +187,16 @@ class _Lowerer:
                 f"{what}: expected {show_type(expected)}, found {show_type(node.type)}",
                 node.span,
             )
+
+
+_LOWERED_DEFS: dict[tuple[Any, ...], tuple[DefRef, tuple[tuple[str, Term], ...]]] = {}
+"""Closed defs already lowered, by name and body, with every def they reach and its body
+(kept, so ids stay their own; a hit needs the same bodies in the current defs): a def's
+neuron program does not depend on K or on the program that uses it, so the prelude is
+lowered once per process, not once per compilation."""
+
+
+_LOWERED_DEFS_MAX = 1024
 
 
 def _union(*nodes: Node) -> tuple[str, ...]:

@@ -87,11 +87,19 @@ def unroll_states(step: Callable[[Any], Any], base: Any, nat_bound: int) -> list
     return states
 
 
+class Identity:
+    """The coefficients of a count that is a variable (an axis): the identity, never built."""
+
+
 def recurrent_sum(states: Sequence[Any], coefficients: Any, xp: Any = np) -> Any:
     """Σᵢ nᵢ·hᵢ: states (dim A, *Δ) each, coefficients (K+1, *Γ); result (dim A, *Δ, *Γ).
 
-    One matrix product (A·Δ, n) @ (n, Γ) over the n states given."""
+    One matrix product (A·Δ, n) @ (n, Γ) over the n states given. Identity coefficients
+    (a count that is a variable n: coefficient (i, n) = δ(i, n)) give the states side by
+    side, the result at n = i being state i: no product at all."""
     states = list(states)
+    if isinstance(coefficients, Identity):
+        return xp.stack(states, axis=-1)
     n = len(states)
     stacked = xp.reshape(xp.stack(states), (n, -1))
     product = xp.transpose(stacked) @ xp.reshape(coefficients, (n, -1))
@@ -119,4 +127,4 @@ PRIMITIVES = (
 )
 """Names a mutation harness may patch in this module (`mock.patch.object(primitives, name, ...)`)."""
 
-__all__ = [*PRIMITIVES, "PRIMITIVES", "basis_vector"]
+__all__ = [*PRIMITIVES, "PRIMITIVES", "Identity", "basis_vector"]

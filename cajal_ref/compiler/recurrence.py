@@ -32,7 +32,7 @@ import numpy.typing as npt
 from ..diagnostics import CajalError, ErrorKind
 from . import primitives as P
 from .bindings import _Axis, _Binding, _Bound
-from .ir import Abstract, Apply, DefRef, Mix, Node, Recurrent, Shift
+from .ir import Abstract, DefRef, Node, Recurrent, children
 from .network import Abstraction, NeuronNode, RecurrentNeuron
 from .tensors import IdentityTensor, Tensor, _matmul_first, exact_product, rename_axes
 
@@ -118,10 +118,8 @@ def recurrent(c: _Compiler, node: Recurrent, env: dict[str, _Binding]) -> Neuron
     states = tuple(known.get(id(a)) or Tensor(a, base.value.axes) for a in arrays)
     if step_network is None and first:
         step_network = first[0]
-    if identity:
-        # the count is a variable (an axis): coefficient (i, n) is δ(i, n), so the sum
-        # at n = i is state i, and the K+1 states side by side are the whole result
-        array = np.stack([s.array for s in states], axis=-1)
+    if identity:  # the count is a variable (an axis): the sum is the states side by side
+        array = np.asarray(P.recurrent_sum([s.array for s in states], P.Identity()))
     else:
         coefficients = count.value.array[: last + 1]
         bounds = [s.maxabs() for s in states]
@@ -247,10 +245,36 @@ SMALL_MATRIX = 10_000
 only when its products are cheap too: a function-typed state of dim 10⁴ never builds S."""
 
 
+NODE_COST = 10_000
+"""The fixed cost of evaluating one neuron in Python, in multiply-adds (about 10 µs of
+numpy calls, at about 1 ns per multiply-add): what a run of the step costs beyond its
+arithmetic."""
+
+
 def _small_ground_products(c: _Compiler, node: Recurrent, base: Tensor, last: int) -> bool:
+    """Whether S (one run of the step) and `last` products with it cost less than `last` runs
+    of the step: a run costs NODE_COST per neuron plus the state's size (a `succ` step on a
+    large state is a copy, cheaper than a dense product with S; `not` on a Bool is not)."""
     d = c.dim(node.type)
     small = d <= c.k + 1 or d * d <= SMALL_MATRIX
-    return small and last * d * base.array.size <= SMALL_PRODUCTS
+    size = math.prod(base.shape)
+    if not small or last * d * size > SMALL_PRODUCTS:
+        return False
+    neurons = _neurons(node.step.body)
+    matrix = last * (d * size + NODE_COST) + neurons * (NODE_COST + d * d)
+    return matrix <= last * neurons * (NODE_COST + size)
+
+
+@lru_cache(maxsize=4096)
+def _neurons(node: Node) -> int:
+    """The neurons one run of node evaluates (through the defs it applies, which run too)."""
+    total = 0
+    stack: list[Node] = [node]
+    while stack:
+        sub = stack.pop()
+        total += 1
+        stack.extend((sub.body,) if isinstance(sub, DefRef) else children(sub))
+    return total
 
 
 def _ground_and_iterating(c: _Compiler, node: Recurrent) -> bool:
@@ -268,23 +292,8 @@ def _iterates(node: Node) -> bool:
         sub = stack.pop()
         if isinstance(sub, Recurrent):
             return True
-        stack.extend((sub.body,) if isinstance(sub, DefRef) else _children(sub))
+        stack.extend((sub.body,) if isinstance(sub, DefRef) else children(sub))
     return False
-
-
-def _children(node: Node) -> tuple[Node, ...]:
-    match node:
-        case Shift(arg=arg):
-            return (arg,)
-        case Mix(cond=cond, then=then, else_=else_):
-            return (cond, then, else_)
-        case Abstract(body=body):
-            return (body,)
-        case Apply(fn=fn, arg=arg):
-            return (fn, arg)
-        case Recurrent(count=count, base=base, step=step):
-            return (count, base, step)
-    return ()
 
 
 def _last_nonzero(coefficients: npt.NDArray[Any]) -> int:
