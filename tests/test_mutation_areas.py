@@ -392,6 +392,15 @@ def test_a_missing_opaque_dimension_is_named() -> None:
     with pytest.raises(CajalError) as info:
         dim(Arrow(Opaque("Img"), BOOL), 1, {})
     assert info.value.kind is ErrorKind.UNKNOWN_TYPE and "`Img`" in info.value.message
+    assert info.value.span is None  # a type built in Python has no source to point into
+
+
+def test_a_missing_opaque_dimension_points_at_the_type_in_the_source() -> None:
+    ctx_type = dict(workspace().check_expression("i", "i : Img").context)["i"]
+    with pytest.raises(CajalError) as info:
+        dim(ctx_type, 1, {})
+    span = info.value.span
+    assert span is not None and span.source.text[span.start : span.end] == "Img"
 
 
 # ---------------------------------------------------------------------------
@@ -446,6 +455,13 @@ def test_basis_labels_of_nat_function_and_opaque_axes() -> None:
     assert basis_labels(NAT, 3) == ["0", "1", "2", "3"]
     assert basis_labels(Opaque("Img"), 0, {"Img": 2}) == ["0", "1"]
     assert basis_labels(Arrow(BOOL, NAT), 1) == ["(0,true)", "(0,false)", "(1,true)", "(1,false)"]
+    # an opaque codomain and a Nat domain: row b, column a, row-major (SPEC §8), by hand
+    img = Opaque("Img")
+    assert basis_labels(Arrow(NAT, img), 1, {"Img": 2}) == ["(0,0)", "(0,1)", "(1,0)", "(1,1)"]
+    assert basis_labels(Arrow(img, BOOL), 0, {"Img": 3}) == [
+        "(true,0)", "(true,1)", "(true,2)", "(false,0)", "(false,1)", "(false,2)"
+    ]
+    assert basis_labels(Arrow(BOOL, img), 5, {"Img": 1}) == ["(0,true)", "(0,false)"]
     c = compile_expr("f i", "f : Img -o Nat, i : Img", k=1, opaque_dims={"Img": 2})
     assert c.axis_labels() == [
         ("value (Nat)", ["0", "1"]),
@@ -533,6 +549,11 @@ def test_generated_programs_include_ifs_whose_branches_meet_variables_in_another
         ),
     )
     assert _has_reordered_if(found)
+
+
+def test_enc_of_a_function_type_names_the_type() -> None:
+    with pytest.raises(ValueError, match=r"not Bool -o Nat"):
+        enc(True, Arrow(BOOL, NAT), 1)
 
 
 def test_decode_reads_a_nested_vector_as_its_entries() -> None:
