@@ -18,13 +18,15 @@ that a fixed cost of about a millisecond per compilation dominates small outputs
 the work never outgrows the output (a falling curve fails "within 3× of its best"
 only because a fixed cost per compilation weighs on the small outputs).
 
-Measured on 2 shared cores (load 5–10), the session-start tree (f43b9a1) and this one run
-one after the other: add at K = 160 325 → 93 ms; mult at K = 160 1.99 s → 0.42 s, at
-K = 80 206 → 65 ms; compose at K = 9 36 → 14 ms, at K = 13 0.95 → 0.39 s; three nested
-iters at K = 40 4.4 → 0.74 s; succ at K = 2000 302 → 98 ms; and-fold (12) 9.0 → 3.7 ms.
-Worst ÷ best for K ≥ 20 now: add 6.6, mult 8.6, is_even 1.8, compose 7.1, nested 2.2 —
-the curves fall (fixed cost at K = 20, ~0.5 ms) rather than rise; only compose at K = 13
-(7.5 × 10⁶ entries, the exact object array) rises, 3.7× over its best.
+Measured on 2 shared cores (load 5–10; two runs a few minutes apart differ by up to 2×),
+the session-start tree (f43b9a1) and this one run one after the other: add at K = 160
+297 → 181 ms; mult at K = 160 1.64 → 0.46 s, at K = 80 176 → 61 ms; compose at K = 9
+31 → 24 ms (K = 11, 13: equal within the noise, the copies of 3–7.5 × 10⁶ entries
+dominate); three nested iters at K = 40 1.93 → 0.95 s; succ at K = 2000 139 → 74 ms;
+not / and / xor / apply_true / is_even / add at K = 9 about 1.3–1.6× faster; the
+and-folds unchanged (3–4 ms for 12 Bools). Worst ÷ best for K ≥ 20: add 3.05, mult 7.6,
+is_even 1.7, compose 6.3, nested 2.35: falling curves (a fixed ~0.5 ms per compilation
+at K = 20) rather than rising ones, except compose past K = 9 (memory-bound copies).
 
 Run: `python -m benchmarks.compile_bench` (prints a Markdown table).
 """
