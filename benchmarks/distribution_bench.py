@@ -9,18 +9,19 @@ compiler needs their values); the others are axes.
 Targets (issue 14): every program compiles; max ≤ 100 ms; p99 ≤ 20 ms.
 
 Measured on one set of 1,000 programs (2 shared cores, load 5–10, the two trees run one
-after the other; `PYTHONPATH=that/tree` as below): session start (f43b9a1) median 3.7 ms,
-p99 49 ms, max 90 ms, total 7.7 s → now median 2.5 ms, p99 18 ms, max 28 ms, total 3.7 s,
-none refused. What the tail did: an applied def (`compose` above all) built its own
-10⁶-entry matrix, a variable of a large function type built its identity to be applied,
-and per-basis steps built all K+1 columns where their states visit a few; now a `fun`
-applied runs on its arguments, an identity is applied as a copy, and a step builds the
-columns its states need.
+after the other, twice; `PYTHONPATH=that/tree` as below): session start (f43b9a1) median
+3.7–4.3 ms, p99 49 ms, max 90–171 ms, total 7.7–8.7 s → now median 2.1–2.5 ms, p99
+14–18 ms, max 26–28 ms, total 3.0–3.7 s, none refused. What the tail did: an applied
+def (`compose` above all) built its own 10⁶-entry matrix, a variable of a large function
+type built its identity to be applied, and per-basis steps built all K+1 columns where
+their states visit a few; now a `fun` applied runs on its arguments, an identity is
+applied as a copy, and a step builds the columns its states need.
 
 Run: `python -m benchmarks distribution` (`--programs N`, `--k K`). Against another tree
-of the project, e.g. a checkout before a change: `PYTHONPATH=that/tree python -m
-benchmarks.distribution_bench` (a program over `CAP_SECONDS` of CPU is stopped and
-shown as `> cap`).
+of the project, e.g. a checkout before a change: `cd that/tree && python -m
+benchmarks.distribution_bench` (`python -m` puts the current directory first on the
+path, so PYTHONPATH alone does not switch trees; a program over `CAP_SECONDS` of CPU is
+stopped and shown as `> cap`).
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ CAP_SECONDS = 30.0
 TARGET_MAX = 0.100
 TARGET_P99 = 0.020
 BEFORE = (
-    "Recorded, not rerun: the session-start compiler (f43b9a1) on the same 1,000 programs at "
-    "K = 9 gave median 3.7 ms, p99 49 ms, max 90 ms, total 7.7 s, and this one median 2.5 ms, "
-    "p99 18 ms, max 28 ms, total 3.7 s (2 shared cores, load 5–10, run one after the other)."
+    "Recorded, not rerun: on the same 1,000 programs at K = 9 (two runs, 2 shared cores, load "
+    "5–10) the session-start compiler (f43b9a1) gave median 3.7–4.3 ms, p99 49 ms, max 90–171 ms, "
+    "total 7.7–8.7 s, and this one median 2.1–2.5 ms, p99 14–18 ms, max 26–28 ms, total 3.0–3.7 s."
 )
 
 
