@@ -29,11 +29,11 @@ import jax.numpy as jnp
 from .layers import (
     Array,
     Params,
-    correlate_fft,
+    correlate_nchw,
     count_parameters,
     dense,
-    fft_conv,
     max_pool,
+    spectral_conv,
     torch_conv,
     torch_dense,
 )
@@ -62,10 +62,14 @@ def init_trunk(key: Array, side: int, n_out: int) -> Params:
 
 
 def apply_trunk(params: Params, images: Array) -> Array:
-    """(N, side, side) images → (N, n_out) raw outputs of the trunk's linear layer."""
-    h = jax.nn.relu(fft_conv(params["conv1"], images[..., None], 2))
-    h = jax.nn.relu(fft_conv(params["conv2"], h, 2))
-    h = max_pool(h, 3)
+    """(N, side, side) images → (N, n_out) raw outputs of the trunk's linear layer.
+
+    The convolutions run NCHW (FFTs over contiguous axes); pooling and the linear
+    layer NHWC, the layout of the authors' flattening order and of a fast pool.
+    """
+    h = jax.nn.relu(spectral_conv(params["conv1"], images[:, None], 2))
+    h = jax.nn.relu(spectral_conv(params["conv2"], h, 2))
+    h = max_pool(jnp.transpose(h, (0, 2, 3, 1)), 3)
     return dense(params["out"], h.reshape(h.shape[0], -1))
 
 
@@ -87,7 +91,7 @@ def hyper_step(params: Params, image: Array) -> Array:
     """One step on one image (side, side): a 13×13 kernel from the image itself, applied to it."""
     kernel = jnp.tanh(apply_trunk(params, image[None]))[0]
     padded = jnp.pad(image, PAD, constant_values=PAD_VALUE)
-    out: Array = correlate_fft(padded[None, :, :, None], kernel.reshape(KERNEL, KERNEL, 1, 1))[0, :, :, 0]
+    out: Array = correlate_nchw(padded[None, None], kernel.reshape(KERNEL, KERNEL, 1, 1))[0, 0]
     return out
 
 
@@ -166,9 +170,9 @@ def init_indirect(key: Array) -> Params:
 
 
 def apply_indirect(params: Params, images: Array) -> Array:
-    h = jax.nn.relu(fft_conv(params["conv1"], images[..., None], PAD, PAD_VALUE))
-    h = jax.nn.relu(fft_conv(params["conv2"], h, PAD, PAD_VALUE))
-    return fft_conv(params["conv3"], h, PAD, PAD_VALUE)[..., 0]
+    h = jax.nn.relu(spectral_conv(params["conv1"], images[:, None], PAD, PAD_VALUE))
+    h = jax.nn.relu(spectral_conv(params["conv2"], h, PAD, PAD_VALUE))
+    return spectral_conv(params["conv3"], h, PAD, PAD_VALUE)[:, 0]
 
 
 def indirect_model() -> Model:
@@ -194,11 +198,16 @@ def typed_model(side: int, conditional: bool) -> Model:
         return params
 
     def apply(params: Params, images: Array) -> Array:
+        # kron(x, s) @ W = Σⱼ sⱼ·(x @ Wⱼ): the image (a constant) meets W first, so the
+        # backward pass needs no (B, 7840) gradient of the features, only a 10-term sum
         x = images.reshape(images.shape[0], -1)
-        features = jnp.einsum("bi,bj->bij", x, apply_trunk(params["count"], images))
+        scores = apply_trunk(params["count"], images)
         if conditional:
-            features = jnp.einsum("bij,bk->bijk", features, apply_condition(params["condition"], images))
-        out = dense(params["linear"], features.reshape(x.shape[0], -1))
+            scores = jnp.einsum("bj,bk->bjk", scores, apply_condition(params["condition"], images))
+            scores = scores.reshape(x.shape[0], -1)
+        linear = params["linear"]
+        per_score = (x @ linear["w"].reshape(pixels, -1)).reshape(x.shape[0], -1, pixels)
+        out: Array = jnp.einsum("bj,bjk->bk", scores, per_score) + linear["b"]
         return out.reshape(images.shape)
 
     return Model(
