@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 
 from cajal_ref.checker import check_module
 from cajal_ref.compiler import (
+    Application,
     Compiled,
+    InputNeuron,
     LinearNeuron,
     RecurrentNeuron,
     ShiftNeuron,
@@ -477,6 +479,27 @@ def test_basis_labels_of_nat_function_and_opaque_axes() -> None:
     assert g.printed.shape == (2, 2, 2)
 
 
+def test_the_network_names_its_inputs_and_keeps_a_spines_partial_applications() -> None:
+    # `add x y` at K = 2: a spine of two applications; the inner one is `add x`, whose value
+    # (deferred when the contraction skips it) is the matrix of y ↦ x + y for each x, by hand:
+    # entry (b, a) at flat index 3·b + a is 1 exactly when b = a + x
+    c = compile_expr("add x y", "x : Nat, y : Nat", k=2)
+    nodes = list(c.structure.walk())
+    inputs = {x.name for x in nodes if isinstance(x, InputNeuron) and x.is_axis}
+    assert inputs == {"x", "y"}
+    outer = c.structure
+    assert isinstance(outer, Application) and isinstance(outer.fn, Application)
+    inner = outer.fn
+    assert isinstance(inner.arg, InputNeuron) and inner.arg.name == "x"
+    assert isinstance(outer.arg, InputNeuron) and outer.arg.name == "y"
+    value = inner.value
+    assert [n for n, _ in value.axes] == ["x"]
+    entries = value.exact()
+    for x in range(3):
+        want = [int(b == a + x) for b in range(3) for a in range(3)]
+        assert [entries[i, x] for i in range(9)] == want, x
+
+
 def test_the_network_has_one_neuron_per_construct() -> None:
     c = compile_expr("iter n { zero => if b then 1 else 0 | succ y => succ y }", "n : Nat, b : Bool", k=2)
     nodes = list(c.structure.walk())
@@ -549,6 +572,20 @@ def test_generated_programs_include_ifs_whose_branches_meet_variables_in_another
         ),
     )
     assert _has_reordered_if(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("fun x : Bool => true", "parameter `x` is never used"),
+        ("let y = true in false", "`let` variable `y` is never used"),
+        ("iter 2 { zero => true | succ b => false }", "step variable `b` is never used"),
+    ],
+)
+def test_an_unused_binder_is_named_with_its_kind(text: str, start: str) -> None:
+    with pytest.raises(CajalError) as info:
+        workspace().check_expression(text)
+    assert info.value.kind is ErrorKind.UNUSED and info.value.message.startswith(start)
 
 
 def test_enc_of_a_function_type_names_the_type() -> None:
