@@ -25,15 +25,15 @@ LR, BATCH, EPOCHS = 1e-4, 32, 10
 
 
 def measure(experiment: str, name: str, steps: int) -> dict[str, float]:
-    """Compile, then time `steps` train steps and one evaluation of all test images (10 lanes)."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
+    """Compile, then time `steps` train steps and one evaluation of all test images (10 lanes).
 
+    Through LaneTrainer.train itself (lane groups and threads included): a run of one
+    step and one of 1 + `steps` steps give the step time by difference, and a run of
+    one step with an evaluation at step 1 gives the evaluation time."""
     from cajal_ref.experiments.data import make_split, pool_size
     from cajal_ref.experiments.paper import SNAPSHOT_DIGITS, test_order
     from cajal_ref.experiments.paper_models import paper_models
-    from cajal_ref.experiments.train import LaneTrainer, batch_plan, eval_schedule, steps_per_run
+    from cajal_ref.experiments.train import LaneTrainer, eval_schedule, steps_per_run
 
     split = make_split(experiment, "mnist")  # type: ignore[arg-type]
     n = pool_size("mnist")
@@ -43,30 +43,17 @@ def measure(experiment: str, name: str, steps: int) -> dict[str, float]:
     trainer = LaneTrainer(
         model, x, y, split.test_x[test], split.test_y[test], model.clip, snapshots=len(SNAPSHOT_DIGITS)
     )
-    params, state = trainer.init(SEEDS, [LR] * len(SEEDS))
-    plans = [batch_plan(seed, n, BATCH, EPOCHS) for seed in SEEDS]
-    indices = np.stack([p[0] for p in plans], axis=1)
-    weights = np.stack([p[1] for p in plans], axis=1)
+    rates = [LR] * len(SEEDS)
 
-    def step(i: int) -> Any:
-        nonlocal params, state
-        params, state, loss = trainer._step(
-            params, state, trainer.train_x, trainer.train_y, jnp.asarray(indices[i]), jnp.asarray(weights[i])
-        )
-        return loss
+    def run(max_steps: int, schedule: list[int]) -> float:
+        start = time.perf_counter()
+        trainer.train(SEEDS, rates, BATCH, EPOCHS, schedule, max_steps=max_steps)
+        return time.perf_counter() - start
 
-    start = time.perf_counter()
-    jax.block_until_ready(step(0))  # type: ignore[no-untyped-call]
-    trainer.evaluate(params)
-    compile_s = time.perf_counter() - start
-    start = time.perf_counter()
-    for i in range(1, steps + 1):
-        loss = step(i)
-    jax.block_until_ready(loss)  # type: ignore[no-untyped-call]
-    step_s = (time.perf_counter() - start) / steps
-    start = time.perf_counter()
-    trainer.evaluate(params)
-    eval_s = time.perf_counter() - start
+    compile_s = run(1, [1])
+    one = min(run(1, []) for _ in range(2))
+    step_s = max(run(1 + steps, []) - one, 0.0) / steps
+    eval_s = max(run(1, [1]) - one, 0.0)
     total = steps_per_run(n, BATCH, EPOCHS)
     evals = len(eval_schedule(total))
     return {
@@ -84,17 +71,22 @@ def main(out: Callable[[str], Any] = print, argv: Sequence[str] = ()) -> int:
     parser.add_argument("--experiment", default="iterate", choices=("iterate", "conditional"))
     parser.add_argument("--models", nargs="+", default=["direct", "typed", "indirect"])
     parser.add_argument("--steps", type=int, default=10, help="timed train steps per model")
+    parser.add_argument("--groups", type=int, help="lane groups (default: train.lane_groups, 2 on a CPU)")
     args = parser.parse_args(list(argv))
     try:
         import jax
+
+        from cajal_ref.experiments import train
     except ImportError:
         out("experiment bench: skipped (needs the `learn` extra)")
         return 0
+    if args.groups is not None:
+        train.lane_groups = lambda lanes: min(args.groups, lanes)
     rows = {name: measure(args.experiment, name, args.steps) for name in args.models}
     device = jax.devices()[0].platform
     out(
         f"## Paper protocol, headline cell ({args.experiment}, lr {LR:g}, batch {BATCH}, "
-        f"{len(SEEDS)} seeds as lanes, {device})\n"
+        f"{len(SEEDS)} seeds as lanes in {train.lane_groups(len(SEEDS))} group(s), {device})\n"
     )
     out("| model | compile s | s / step | s / eval (1,000 test images) | steps | evals | extrapolated min |")
     out("|---|---:|---:|---:|---:|---:|---:|")

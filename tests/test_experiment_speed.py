@@ -161,3 +161,26 @@ def test_direct_model_is_the_reference_recurrence() -> None:
         return total
 
     close(with_gradients(model.apply, params, images(3, 4)), with_gradients(reference, params, images(3, 4)))
+
+
+def test_lane_groups_change_no_lanes_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two lanes trained in two groups (threads) give what one vmapped group gives, lane by lane."""
+    from cajal_ref.experiments import train
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(24, 28, 28)).astype(np.float32)
+    y = np.clip(x + 0.5, -1, 1).astype(np.float32)
+    model = paper_models("iterate", 28)["indirect"]
+    trainer = train.LaneTrainer(model, x[:16], y[:16], x[16:], y[16:], clip=True, snapshots=1)
+    results = {}
+    for groups in (1, 2):
+        monkeypatch.setattr(train, "lane_groups", lambda lanes, g=groups: g)
+        curves, params = trainer.train([0, 1], [1e-3, 1e-3], 8, 1, [0, 2], snapshot_steps=[2])
+        results[groups] = (curves, params)
+    (one, p_one), (two, p_two) = results[1], results[2]
+    assert one[0].train_loss != one[1].train_loss  # the lanes differ: a mix-up would show
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_allclose(a.test_psnr, b.test_psnr, rtol=1e-5)
+        np.testing.assert_allclose(a.train_loss, b.train_loss, rtol=1e-5)
+        np.testing.assert_allclose(a.snapshots[2], b.snapshots[2], atol=2e-3)
+    close(p_two, p_one, 1e-5)
