@@ -185,6 +185,10 @@ def _reorder_always() -> Any:
         "mult 2 2",
         "fun x : Bool => fun y : Bool => and y x",
         "(fun f : Nat -o Nat => fun n : Nat => iter f n { zero => false | succ b => not b }) double",
+        # heads that are not a `fun` or a def (those run on their arguments): an if, an iter
+        "fun b : Bool => fun n : Nat => (if b then add else mult) n 2",
+        "fun n : Nat => fun m : Nat => (iter 1 { zero => add | succ f => f }) m n",
+        "fun b : Bool => (if b then compose else compose) double (fun n : Nat => succ n)",
     ],
 )
 def test_application_spines_in_any_order_agree_with_the_interpreter(text: str) -> None:
@@ -193,10 +197,12 @@ def test_application_spines_in_any_order_agree_with_the_interpreter(text: str) -
 
 
 def test_a_reordered_spine_equals_left_to_right_and_keeps_its_partial_values() -> None:
-    # g and p free: the head's matrix meets their axes late instead of first
+    # g and p free: the head's matrix meets their axes late instead of first (the head is an
+    # `if`, so it is a matrix: a `fun` or def at the head would run on its arguments instead)
     ws = workspace()
     expr = ws.check_expression(
-        "compose (fun n1 : Nat => g p n1) (fun n2 : Nat => n2) 2", "g : Bool -o Nat -o Nat, p : Bool"
+        "(if true then compose else compose) (fun n1 : Nat => g p n1) (fun n2 : Nat => n2) 2",
+        "g : Bool -o Nat -o Nat, p : Bool",
     )
     with mock.patch.object(contraction, "MIN_WORK", 10**18):
         plain = compile_term(expr.term, expr.context, ws.defs, nat_bound=5)
@@ -279,3 +285,17 @@ def test_a_def_lowered_once_is_not_reused_where_a_def_it_uses_differs() -> None:
     assert value(ws.defs) == [int(i == 6) for i in range(10)]
     assert value(other) == [int(i == 0) for i in range(10)]
     assert value(ws.defs) == [int(i == 6) for i in range(10)]
+
+
+def test_a_step_built_from_columns_gives_its_matrix_and_states_on_demand() -> None:
+    # y is used in a nested step (per basis vector): S y = 2y, as a numeral (0 past K = 4)
+    text = "fun n : Nat => iter n { zero => 1 | succ y => iter y { zero => 0 | succ z => succ (succ z) } }"
+    expr = workspace().check_expression(text)
+    c = compile_term(expr.term, (), workspace().defs, nat_bound=4)
+    neuron = next(n for n in c.structure.walk() if isinstance(n, RecurrentNeuron))
+    e = np.eye(5, dtype=int).tolist()
+    zero = [0] * 5
+    # columns S e_0 … S e_4 = e_0, e_2, e_4, 0, 0
+    assert np.array(neuron.step_matrix.exact().tolist()).T.tolist() == [e[0], e[2], e[4], zero, zero]
+    # states from base 1: e_1, e_2, e_4, then 0
+    assert [s.exact().tolist() for s in neuron.states] == [e[1], e[2], e[4], zero, zero]
