@@ -31,7 +31,19 @@ from cajal_ref.compiler import (
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
-from cajal_ref.spaces import basis_labels, check_nat_bound, decode, dim, enc
+from cajal_ref.spaces import (
+    basis_labels,
+    check_nat_bound,
+    decode,
+    dim,
+    enc,
+    printed_shape,
+    shift_matrix,
+    tensor_shape,
+    to_matrix,
+    to_vector,
+    value_shape,
+)
 from cajal_ref.syntax import (
     BOOL,
     NAT,
@@ -586,6 +598,28 @@ def test_an_unused_binder_is_named_with_its_kind(text: str, start: str) -> None:
     with pytest.raises(CajalError) as info:
         workspace().check_expression(text)
     assert info.value.kind is ErrorKind.UNUSED and info.value.message.startswith(start)
+
+
+def test_shapes_of_values_and_tensors_with_opaque_and_nat_parts() -> None:
+    # SPEC §5/§8 by hand, Img of dimension 3, K = 2 (dim Nat = 3 too, dim Nat -o Img = 9)
+    img, dims = Opaque("Img"), {"Img": 3}
+    assert value_shape(img, 2, dims) == (3,)
+    assert value_shape(Arrow(BOOL, img), 1, dims) == (3, 2)
+    ctx = (("i", img), ("n", NAT))
+    assert tensor_shape(Arrow(NAT, img), ctx, 2, dims) == (9, 3, 3)
+    assert tensor_shape(img, (("b", BOOL), ("i", img)), 4, dims) == (3, 2, 3)
+    assert printed_shape(Arrow(NAT, img), ctx, 2, dims) == (3, 3, 3, 3)
+    assert printed_shape(img, (("n", NAT), ("i", img)), 1, dims) == (3, 2, 3)
+    # a flattened Nat -o Bool value (row-major: entry (b, a) at 3·b + a) and back
+    matrix = to_matrix(list(range(6)), Arrow(NAT, BOOL), 2)
+    assert matrix.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert to_vector(matrix).tolist() == list(range(6))
+
+
+def test_the_shift_matrix_is_exact_integers() -> None:
+    sh = shift_matrix(3)
+    assert sh.dtype == np.int64 and all(type(x) is int for x in sh.reshape(-1).tolist())
+    assert sh.tolist() == [[0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
 
 
 def test_enc_of_a_function_type_names_the_type() -> None:
