@@ -82,11 +82,12 @@ def main(out: Callable[[str], Any] = print, argv: Sequence[str] = ()) -> int:
         return 0
     if args.groups is not None:
         train.lane_groups = lambda lanes: min(args.groups, lanes)
+    groups = getattr(train, "lane_groups", lambda lanes: 1)  # 1 before lane groups existed
     rows = {name: measure(args.experiment, name, args.steps) for name in args.models}
     device = jax.devices()[0].platform
     out(
         f"## Paper protocol, headline cell ({args.experiment}, lr {LR:g}, batch {BATCH}, "
-        f"{len(SEEDS)} seeds as lanes in {train.lane_groups(len(SEEDS))} group(s), {device})\n"
+        f"{len(SEEDS)} seeds as lanes in {groups(len(SEEDS))} group(s), {device})\n"
     )
     out("| model | compile s | s / step | s / eval (1,000 test images) | steps | evals | extrapolated min |")
     out("|---|---:|---:|---:|---:|---:|---:|")

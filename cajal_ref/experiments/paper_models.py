@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from .layers import (
+    HIGHEST,
     Array,
     Params,
     correlate_nchw,
@@ -206,8 +207,9 @@ def typed_model(side: int, conditional: bool) -> Model:
             scores = jnp.einsum("bj,bk->bjk", scores, apply_condition(params["condition"], images))
             scores = scores.reshape(x.shape[0], -1)
         linear = params["linear"]
-        per_score = (x @ linear["w"].reshape(pixels, -1)).reshape(x.shape[0], -1, pixels)
-        out: Array = jnp.einsum("bj,bjk->bk", scores, per_score) + linear["b"]
+        per_score = jnp.dot(x, linear["w"].reshape(pixels, -1), precision=HIGHEST)
+        per_score = per_score.reshape(x.shape[0], -1, pixels)
+        out: Array = jnp.einsum("bj,bjk->bk", scores, per_score, precision=HIGHEST) + linear["b"]
         return out.reshape(images.shape)
 
     return Model(
