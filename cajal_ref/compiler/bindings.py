@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -129,6 +129,8 @@ class _Axis:
 
     name: str
     type: Type
+    index: ClassVar[None] = None
+    transient: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, eq=False)

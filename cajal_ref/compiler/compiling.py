@@ -17,11 +17,11 @@ import numpy as np
 
 from ..diagnostics import CajalError, ErrorKind
 from ..spaces import DEFAULT_NAT_BOUND, OpaqueDims, check_nat_bound
-from ..syntax import Term, Type, deep_recursion, show_type
+from ..syntax import Term, Type, show_type
 from . import primitives as P
 from .bindings import _Axis, _Binding, _binding_array, _Bound
 from .evaluation import _Compiler
-from .ir import Defs, NeuronProgram
+from .ir import Defs, NeuronProgram, raised_recursion_limit
 from .lowering import term_to_neurons
 from .network import Compiled
 from .tensors import DEFAULT_MAX_ENTRIES, _exact_array
@@ -66,16 +66,18 @@ def compile_program(
         else:
             env[name] = _Axis(name, t)
             axes.append((name, t))
-    with deep_recursion():
+    with raised_recursion_limit():
         root = compiler.run(program.root, env)
     axes_t = tuple(axes)
-    compiler.guard((compiler.dim(program.type), *(compiler.dim(t) for _, t in axes_t)), program.root, axes_t)
+    compiler.guard((compiler.dim(program.type), *[compiler.dim(t) for _, t in axes_t]), program.root, axes_t)
     # a context variable the term does not use (not well-typed) gets a constant axis
     value = root.value
-    have = value.axes + tuple(a for a in axes_t if a[0] not in value.names)
+    value_names = value.names
+    have = value.axes + tuple([a for a in axes_t if a[0] not in value_names])
     array = compiler.align(value, have)
     perm = P.context_permutation([n for n, _ in have], [n for n, _ in axes_t])
-    array = np.transpose(array, [0, *(1 + p for p in perm)])
+    if perm != list(range(len(perm))):
+        array = array.transpose([0, *[1 + p for p in perm]])
     return Compiled(
         type=program.type,
         nat_bound=nat_bound,

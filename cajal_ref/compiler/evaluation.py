@@ -70,6 +70,20 @@ _SHIFTS: dict[tuple[Any, int], SparseMatrix] = {}
 """Sh at each K, kept as its nonzero entries (read-only) across compilations."""
 
 
+_DIMS: dict[int, dict[int, tuple[Type, int]]] = {}
+"""dim of each type object met so far, per K (kept with the type, so that ids stay their own):
+the prelude's types are measured once per process, not once per compilation."""
+
+
+def _shared_dims(k: int) -> dict[int, tuple[Type, int]]:
+    found = _DIMS.get(k)
+    if found is None or len(found) > 4096:
+        if len(_DIMS) >= 64:
+            _DIMS.clear()
+        found = _DIMS[k] = {}
+    return found
+
+
 class _Compiler:
     """The exact evaluator of one compilation: memo, caches, the size guard, one method per node."""
 
@@ -77,20 +91,24 @@ class _Compiler:
         self.k = nat_bound
         self.opaque_dims = opaque_dims
         self.max_entries = max_entries
-        self.memo: dict[tuple[int, tuple[int, ...]], NeuronNode] = {}
+        self.memo: dict[tuple[int, ...], NeuronNode] = {}
         self.defs: dict[int, NeuronNode] = {}
         self.basis: dict[tuple[Type, int], _Bound] = {}
         self.axes: dict[tuple[str, Type], _Axis] = {}
-        self.dims: dict[Type, int] = {}
+        self.dims: dict[int, tuple[Type, int]] = _shared_dims(nat_bound) if not opaque_dims else {}
+        self.constants: dict[tuple[bool, int], Tensor] = {}
         self._shift: SparseMatrix | None = None
         self.serial = 0
 
     # -- sizes ------------------------------------------------------------
 
     def dim(self, t: Type) -> int:
-        d = self.dims.get(t)
-        if d is None:
-            d = self.dims[t] = dim(t, self.k, self.opaque_dims)
+        """dim V(t), cached by the type object (hashing a type walks it; its id does not)."""
+        found = self.dims.get(id(t))
+        if found is not None and found[0] is t:
+            return found[1]
+        d = dim(t, self.k, self.opaque_dims)
+        self.dims[id(t)] = (t, d)  # the type is kept, so its id stays its own
         return d
 
     def guard(self, shape: Sequence[int], node: Node, axes: Context = (), what: str = "") -> None:
@@ -125,16 +143,26 @@ class _Compiler:
 
     def run(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
         """Evaluate a node, memoised on the bindings of its free variables."""
-        bindings = [env[v] for v in node.free]
-        if any(getattr(b, "transient", False) for b in bindings):
-            return self.build(node, env)  # depends on a state: evaluated once per state anyway
-        key = (id(node), tuple(map(id, bindings)))
+        free = node.free
+        if not free:
+            found = self.memo.get((id(node),))
+            if found is None:
+                found = self.memo[(id(node),)] = self.build(node, env)
+            return found
+        bindings = [env[v] for v in free]
+        per_basis = False
+        for b in bindings:
+            if b.transient:
+                return self.build(node, env)  # depends on a state: evaluated once per state anyway
+            per_basis = per_basis or b.index is not None
+        key = (id(node), *map(id, bindings))
         found = self.memo.get(key)
         if found is not None:
             return found
         result = None
-        if not isinstance(node, Input):
-            linear = tuple(v for v in node.free if _basis_index(env[v]) is not None and v not in node.weights)
+        if per_basis and not isinstance(node, Input):
+            pairs = zip(free, bindings, strict=True)
+            linear = tuple(v for v, b in pairs if b.index is not None and v not in node.weights)
             if linear:
                 result = self.hoist(node, env, linear)
         if result is None:
@@ -210,12 +238,14 @@ class _Compiler:
         return InputNeuron(node, IdentityTensor(d, axes, allocate), node.name, True)
 
     def constant(self, node: Constant) -> NeuronNode:
-        self.guard((self.dim(node.type),), node)
-        if isinstance(node.type, BoolT):
-            vector = P.encode_bool(bool(node.value))
-        else:
-            vector = P.encode_nat(int(node.value), self.k)
-        return ConstantNeuron(node, Tensor(vector))
+        ground = isinstance(node.type, BoolT)
+        key = (ground, int(node.value))
+        value = self.constants.get(key)
+        if value is None:  # one vector per constant: `true` written twenty times is encoded once
+            self.guard((self.dim(node.type),), node)
+            vector = P.encode_bool(bool(node.value)) if ground else P.encode_nat(int(node.value), self.k)
+            value = self.constants[key] = Tensor(vector)
+        return ConstantNeuron(node, value)
 
     def shift(self, node: Shift, env: dict[str, _Binding]) -> NeuronNode:
         arg = self.run(node.arg, env)
@@ -245,18 +275,18 @@ class _Compiler:
         cond = self.run(node.cond, env)
         then = self.run(node.then, env)
         else_ = self.run(node.else_, env)
-        branch_axes = _merge_axes(then.value.axes, else_.value.axes)
-        self.disjoint(node, branch_axes, cond.value.axes)
-        d = self.dim(node.type)
-        shape = (d, *(self.dim(t) for _, t in branch_axes))
+        c, t, e = cond.value, then.value, else_.value
+        branch_axes = t.axes if t.axes == e.axes else _merge_axes(t.axes, e.axes)
+        self.disjoint(node, branch_axes, c.axes)
+        shape = (self.dim(node.type), *[self.dim(a) for _, a in branch_axes])
         self.guard((2, *shape), node, branch_axes)
-        self.guard((*shape, *cond.value.shape[1:]), node, (*branch_axes, *cond.value.axes))
-        t_arr = self.align(then.value, branch_axes)
-        e_arr = self.align(else_.value, branch_axes)
-        bounds = (cond.value.maxabs(), _max_bound(then.value.maxabs(), else_.value.maxabs()))
+        self.guard((*shape, *c.shape[1:]), node, (*branch_axes, *c.axes))
+        t_arr = self.align(t, branch_axes)
+        e_arr = self.align(e, branch_axes)
+        bounds = (c.maxabs(), _max_bound(t.maxabs(), e.maxabs()))
         # elementwise products: float64 would not use BLAS here, so work=0 keeps the int dtype
-        array = exact_product(P.mix, (cond.value.array, t_arr, e_arr), 2, bounds, 0)
-        return LinearNeuron(node, Tensor(array, (*branch_axes, *cond.value.axes)), cond, then, else_)
+        array = exact_product(P.mix, (c.array, t_arr, e_arr), 2, bounds, 0)
+        return LinearNeuron(node, Tensor(array, (*branch_axes, *c.axes)), cond, then, else_)
 
     def abstract(self, node: Abstract, env: dict[str, _Binding]) -> Abstraction:
         dom = self.dim(node.param_type)
@@ -364,6 +394,8 @@ class _Compiler:
 
     @staticmethod
     def disjoint(node: Node, left: Context, right: Context) -> None:
+        if not left or not right:
+            return
         shared = {n for n, _ in left} & {n for n, _ in right}
         if shared:
             name = sorted(shared)[0]

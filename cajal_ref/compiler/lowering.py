@@ -27,7 +27,6 @@ from ..syntax import (
     Type,
     Var,
     Zero,
-    deep_recursion,
     show_type,
 )
 from .ir import (
@@ -43,6 +42,7 @@ from .ir import (
     Recurrent,
     Shift,
     children,
+    raised_recursion_limit,
 )
 
 
@@ -210,7 +210,7 @@ def lower(term: Term, ctx: Sequence[tuple[str, Type]] = (), defs: Defs | None = 
     if len(scope) != len(context):
         dup = next(n for i, (n, _) in enumerate(context) if any(n == m for m, _ in context[:i]))
         raise CajalError(ErrorKind.DUPLICATE, f"context variable `{dup}` is declared twice")
-    with deep_recursion():
+    with raised_recursion_limit():
         root = _Lowerer(defs or {}).lower(term, scope)
     weights = tuple(name for name, _ in context if name in root.weights)
     return NeuronProgram(root, context, weights)

@@ -41,10 +41,13 @@ if TYPE_CHECKING:
 def substitute(c: _Compiler, node: Apply, env: dict[str, _Binding]) -> NeuronNode | None:
     """The spine's network with its value computed by substitution, or None where its head
     is not a `fun` (or a def of one) whose first parameter can take its argument."""
-    head_node, arg_nodes = spine(node)
+    head_node: Node = node.fn
+    while isinstance(head_node, Apply):
+        head_node = head_node.fn
     target = head_node.body if isinstance(head_node, DefRef) else head_node
     if not isinstance(target, Abstract):
         return None
+    head_node, arg_nodes = spine(node)
     scope: dict[str, _Binding] = {} if isinstance(head_node, DefRef) else dict(env)
     args: list[NeuronNode] = []
     lambdas: list[Abstract] = []

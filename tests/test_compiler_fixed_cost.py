@@ -1,0 +1,95 @@
+"""The paths that cut the compiler's fixed cost per compilation, checked by value.
+
+Each shortcut (dims kept across compilations per K, one vector per constant, the
+identity applied as a strided copy, the context transpose skipped when it is the
+identity, the recursion limit raised by a class) is checked against the interpreter
+(through `agrees_with_interpreter`, every basis argument) or against a tensor written
+out by hand. Timing is measured in benchmarks/compile_bench.py and authors_bench.py.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from cajal_ref.compiler import compile_term
+from cajal_ref.compiler.ir import raised_recursion_limit
+from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.syntax import NAT, Arrow, Opaque
+from tests.test_compiler_cost import agrees_with_interpreter, workspace
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fun x : Bool => if x then true else true",  # the same constant twice: one vector
+        "fun x : Bool => if (if x then false else true) then (if true then false else true) else true",
+        "fun x : Nat => if true then x else succ x",  # a condition without axes
+        "fun f : Nat -o Nat => f 1",
+        "fun f : Nat -o Nat => fun x : Nat => f x",
+        "fun f : Nat -o Nat => fun x : Bool => if x then f 1 else f 2",
+    ],
+)
+def test_small_programs_agree_with_the_interpreter(text: str) -> None:
+    for k in (2, 4):
+        assert agrees_with_interpreter(text, k) > 0
+
+
+def test_applying_a_function_variable_is_its_identity_block_by_block() -> None:
+    # `fun f : Nat -o Nat => f 3` at K = 4: entry (b, f = (b′, a)) is δ(b, b′)·[a = 3] (by hand)
+    ws = workspace()
+    expr = ws.check_expression("fun f : Nat -o Nat => f 3")
+    tensor = compile_term(expr.term, (), ws.defs, nat_bound=4).tensor
+    expected = np.zeros((5, 5, 5), dtype=np.int64)
+    for b in range(5):
+        expected[b, b, 3] = 1
+    assert tensor.dtype == object
+    assert tensor.tolist() == expected.reshape(-1).tolist()
+
+
+def test_context_axes_in_either_order() -> None:
+    # `if y then x else succ x` over (x : Nat, y : Bool) and (y, x): entry [v, …] is
+    # [v = x] where y is true (index 0), [v = x + 1] where it is false (by hand, K = 3)
+    ws = workspace()
+    k = 3
+    by_hand = np.zeros((k + 1, k + 1, 2), dtype=np.int64)  # [v, x, y]
+    for x in range(k + 1):
+        by_hand[x, x, 0] = 1
+        if x < k:
+            by_hand[x + 1, x, 1] = 1
+    for ctx_text, order in (("x : Nat, y : Bool", (0, 1, 2)), ("y : Bool, x : Nat", (0, 2, 1))):
+        expr = ws.check_expression("if y then x else succ x", ctx_text)
+        tensor = compile_term(expr.term, expr.context, ws.defs, nat_bound=k).tensor
+        assert tensor.tolist() == by_hand.transpose(order).tolist()
+
+
+def test_dims_kept_across_compilations_follow_k_and_opaque_dims() -> None:
+    ws = workspace()
+    expr = ws.check_expression("fun x : Nat => x")
+    for k in (3, 5, 3):
+        assert compile_term(expr.term, (), ws.defs, nat_bound=k).tensor.shape == ((k + 1) ** 2,)
+    img = Opaque("Img")
+    ctx = (("f", Arrow(img, NAT)),)
+    term = ws.check_expression("f", "f : Nat -o Nat").term  # a variable: its type comes from ctx
+    assert compile_term(term, ctx, {}, nat_bound=2, opaque_dims={"Img": 4}).tensor.shape == (12, 12)
+    with pytest.raises(CajalError) as err:  # the same type object, no dimension given: still refused
+        compile_term(term, ctx, {}, nat_bound=2)
+    assert err.value.kind is ErrorKind.UNKNOWN_TYPE
+
+
+def test_the_recursion_limit_is_raised_inside_and_restored_after() -> None:
+    before = sys.getrecursionlimit()
+    with raised_recursion_limit():
+        inside = sys.getrecursionlimit()
+        with raised_recursion_limit():
+            assert sys.getrecursionlimit() == inside
+        assert sys.getrecursionlimit() == inside
+    assert inside > 100_000 or inside == before
+    assert sys.getrecursionlimit() == before
+    ws = workspace()
+    text = "fun x : Bool => " + "not (" * 400 + "x" + ")" * 400  # 400 nested applications
+    expr = ws.check_expression(text)
+    assert compile_term(expr.term, (), ws.defs, nat_bound=1).tensor.tolist() == [1, 0, 0, 1]
+    assert sys.getrecursionlimit() == before
