@@ -30,6 +30,11 @@ from tests.test_compiler_cost import agrees_with_interpreter, workspace
         "fun f : Nat -o Nat => f 1",
         "fun f : Nat -o Nat => fun x : Nat => f x",
         "fun f : Nat -o Nat => fun x : Bool => if x then f 1 else f 2",
+        "compose",  # three `fun`s over f (g x): their axes put in binder order once
+        "fun g : Nat -o Nat => fun f : Nat -o Nat => compose f g",
+        "fun x : Nat => fun f : Nat -o Nat => f x",
+        "fun x : Bool => fun y : Bool => fun z : Bool => "
+        "if z then (if y then x else not x) else (if y then not x else x)",
     ],
 )
 def test_small_programs_agree_with_the_interpreter(text: str) -> None:
@@ -93,3 +98,35 @@ def test_the_recursion_limit_is_raised_inside_and_restored_after() -> None:
     expr = ws.check_expression(text)
     assert compile_term(expr.term, (), ws.defs, nat_bound=1).tensor.tolist() == [1, 0, 0, 1]
     assert sys.getrecursionlimit() == before
+
+
+def test_compose_entry_by_entry() -> None:
+    # compose at K = 1: entry ((r, x), g, f) of the flattened tensor is Σ_m f[r, m]·g[m, x]
+    # over the basis matrices f = E(fr, fc), g = E(gr, gc): 1 where r = fr, fc = gr, gc = x (by hand)
+    ws = workspace()
+    expr = ws.check_expression("compose")
+    tensor = compile_term(expr.term, (), ws.defs, nat_bound=1).tensor.reshape(2, 2, 4, 4)
+    for r in range(2):
+        for x in range(2):
+            for g in range(4):
+                for f in range(4):
+                    (fr, fc), (gr, gc) = divmod(f, 2), divmod(g, 2)
+                    assert tensor[r, x, g, f] == int(r == fr and fc == gr and gc == x)
+
+
+def test_binder_order_moves_axes_once_and_keeps_an_ordered_tensor() -> None:
+    from cajal_ref.compiler.evaluation import _Compiler
+    from cajal_ref.compiler.tensors import Tensor
+    from cajal_ref.syntax import BOOL
+
+    c = _Compiler(1, {}, 10**6)
+    array = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+    body = Tensor(array, (("f", BOOL), ("g", BOOL), ("x", BOOL)))
+    c.binders[:] = ["f", "g"]
+    moved = c.binder_order(body, "x")
+    assert moved.names == ("x", "g", "f")
+    assert moved.array.flags.c_contiguous
+    assert moved.array.tolist() == array.transpose(0, 3, 2, 1).tolist()
+    c.binders[:] = []
+    ordered = Tensor(array, (("x", BOOL), ("g", BOOL), ("f", BOOL)))
+    assert c.binder_order(ordered, "x") is ordered  # already in order: no copy
