@@ -130,3 +130,32 @@ def test_binder_order_moves_axes_once_and_keeps_an_ordered_tensor() -> None:
     c.binders[:] = []
     ordered = Tensor(array, (("x", BOOL), ("g", BOOL), ("f", BOOL)))
     assert c.binder_order(ordered, "x") is ordered  # already in order: no copy
+
+
+def test_constants_kept_across_compilations_follow_a_patched_primitive() -> None:
+    from unittest import mock
+
+    from cajal_ref.compiler import primitives
+
+    ws = workspace()
+    expr = ws.check_expression("true")
+    assert compile_term(expr.term, (), ws.defs, nat_bound=2).tensor.tolist() == [1, 0]
+    def swap(value: bool) -> np.ndarray:
+        return np.array([0, 1] if value else [1, 0])
+
+    # a mutant's encoding is not served from the kept vectors
+    with mock.patch.object(primitives, "encode_bool", swap):
+        assert compile_term(expr.term, (), ws.defs, nat_bound=2).tensor.tolist() == [0, 1]
+    assert compile_term(expr.term, (), ws.defs, nat_bound=2).tensor.tolist() == [1, 0]
+    numeral = ws.check_expression("2").term
+    assert compile_term(numeral, (), ws.defs, nat_bound=3).tensor.tolist() == [0, 0, 1, 0]
+    assert compile_term(numeral, (), ws.defs, nat_bound=1).tensor.tolist() == [0, 0]  # 2 > K: zero
+
+
+def test_kept_identities_are_read_only_and_results_are_fresh() -> None:
+    ws = workspace()
+    expr = ws.check_expression("fun x : Nat => x")
+    first = compile_term(expr.term, (), ws.defs, nat_bound=2)
+    assert first.tensor.tolist() == np.eye(3, dtype=np.int64).reshape(-1).tolist()
+    first.tensor[0] = 7  # the result is the caller's own array
+    assert compile_term(expr.term, (), ws.defs, nat_bound=2).tensor[0] == 1

@@ -69,6 +69,9 @@ from .tensors import (
 _SHIFTS: dict[tuple[Any, int], SparseMatrix] = {}
 """Sh at each K, kept as its nonzero entries (read-only) across compilations."""
 
+_CONSTANTS: dict[tuple[Any, int, int], Tensor] = {}
+"""Each constant's vector (read-only) by encoding primitive, value and K, across compilations."""
+
 
 _DIMS: dict[int, dict[int, tuple[Type, int]]] = {}
 """dim of each type object met so far, per K (kept with the type, so that ids stay their own):
@@ -245,8 +248,16 @@ class _Compiler:
         value = self.constants.get(key)
         if value is None:  # one vector per constant: `true` written twenty times is encoded once
             self.guard((self.dim(node.type),), node)
-            vector = P.encode_bool(bool(node.value)) if ground else P.encode_nat(int(node.value), self.k)
-            value = self.constants[key] = Tensor(vector)
+            encode = P.encode_bool if ground else P.encode_nat
+            shared = (encode, key[1], self.k)  # the function too: a patched primitive is not cached
+            value = _CONSTANTS.get(shared)
+            if value is None:
+                vector = P.encode_bool(bool(node.value)) if ground else P.encode_nat(int(node.value), self.k)
+                vector.setflags(write=False)
+                if len(_CONSTANTS) >= 4096:
+                    _CONSTANTS.clear()
+                value = _CONSTANTS[shared] = Tensor(vector)
+            self.constants[key] = value
         return ConstantNeuron(node, value)
 
     def shift(self, node: Shift, env: dict[str, _Binding]) -> NeuronNode:

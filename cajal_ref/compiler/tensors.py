@@ -248,6 +248,20 @@ class DeferredTensor(Tensor):
         self._value().axes = value
 
 
+_IDENTITIES: dict[int, npt.NDArray[np.int64]] = {}
+"""Small identity matrices (read-only), kept across compilations."""
+
+
+def _identity(d: int) -> npt.NDArray[np.int64]:
+    if d > 256:
+        return np.eye(d, dtype=np.int64)
+    found = _IDENTITIES.get(d)
+    if found is None:
+        found = _IDENTITIES[d] = np.eye(d, dtype=np.int64)
+        found.setflags(write=False)
+    return found
+
+
 class IdentityTensor(Tensor):
     """The value of a variable that is an axis: the identity (dim A × dim A), allocated on first
     read. Applying it, or applying a matrix to it, is a copy of the other operand
@@ -265,7 +279,7 @@ class IdentityTensor(Tensor):
     def array(self) -> npt.NDArray[Any]:
         if self._array is None:
             self._allocate()
-            self._array = np.eye(self.d, dtype=np.int64)
+            self._array = _identity(self.d)
         return self._array
 
     @array.setter
