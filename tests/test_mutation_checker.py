@@ -26,6 +26,7 @@ from cajal_ref.syntax import (
     TypeDecl,
     Var,
     Zero,
+    arrow,
 )
 
 
@@ -36,6 +37,27 @@ def test_a_derivation_shows_its_rule_context_and_judgement() -> None:
     assert str(derivation).splitlines()[0].endswith(" Var")
     assert "x{:}\\mathsf{Bool} \\vdash x : \\mathsf{Bool}" in derivation._repr_latex_()
     assert derivation._repr_html_().startswith("<pre>")
+
+
+class _Printer:
+    """The one method of IPython's pretty printer that `_repr_pretty_` calls."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def text(self, text: str) -> None:
+        self.texts.append(text)
+
+
+def test_ipython_shows_a_derivation_as_its_text_and_a_cycle_as_dots() -> None:
+    derivation = check_term(Var("x"), [("x", BOOL)]).derivation
+    printer = _Printer()
+    derivation._repr_pretty_(printer, False)
+    derivation._repr_pretty_(printer, True)
+    assert printer.texts == [str(derivation), "..."]
+    assert repr(check_term(BoolLit(True)).derivation) == "<Derivation by True: · ⊢ true : Bool>"
+    two = check_term(App(Var("f"), Var("x")), [("f", arrow(BOOL, BOOL)), ("x", BOOL)]).derivation
+    assert repr(two) == "<Derivation by App: f : Bool -o Bool, x : Bool ⊢ f x : Bool>"
 
 
 # ---------------------------------------------------------------------------
