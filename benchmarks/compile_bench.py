@@ -97,7 +97,7 @@ FAMILIES: list[tuple[str, str, list[int]]] = [
     ("add", "add", SCAN),
     ("mult", "mult", SCAN),
     ("is_even", "is_even", SCAN),
-    ("compose", "compose", [3, 5, 7, 9, 11, 13]),
+    ("compose", "compose", [5, 7, 9, 11, 13]),
     ("three nested iters (p·q·r)", NESTED_ITERS, [5, 10, 20, 40]),
     ("succ", "fun x : Nat => succ x", [2000]),
     *((name, text, [9]) for name, text in AUTHORS_TABLE),
@@ -140,13 +140,54 @@ def measure(ws: Workspace, family: str, text: str, k: int) -> Row:
     return Row(family, k, int(compiled.tensor.size), seconds)
 
 
+SCANNED = ("add", "mult", "is_even", "compose")
+"""The families of the issue's target: time per entry within 3× of its best over the scan."""
+
+FLOOR = "true"
+"""The smallest program: its time is the fixed cost every compilation pays (lowering, the
+evaluator's set-up, the exact result), whatever its output."""
+
+
 def run_all() -> list[Row]:
     ws = load_workspace()
-    rows = []
+    rows = [measure(ws, "floor (`true`)", FLOOR, 9)]
     for family, text, ks in FAMILIES:
         for k in ks:
             rows.append(measure(ws, family, text, k))
     return rows
+
+
+def scan_summary(rows: list[Row]) -> list[str]:
+    """Per family: worst ÷ best time per entry over the whole scan (the target, ≤ 3 for
+    SCANNED), the same for K ≥ 20, the largest rise with K, and the bound the fixed cost
+    alone puts on the ratio: the floor's time over (entries at the smallest K × best time
+    per entry). Where that bound exceeds 3 the target needs a smaller floor, not faster work."""
+    floor = next((r.seconds for r in rows if r.family.startswith("floor")), None)
+    lines = [
+        "| family | K | worst ÷ best (whole scan) | target ≤ 3 | worst ÷ best, K ≥ 20 | largest rise with K "
+        "| bound from the fixed cost alone |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
+    families: dict[str, list[Row]] = {}
+    for r in rows:
+        families.setdefault(r.family, []).append(r)
+    for family, group in families.items():
+        ks = sorted({r.k for r in group})
+        if len(ks) < 2:
+            continue
+        per_k = {k: min(r.per_entry for r in group if r.k == k) for k in ks}
+        best = min(per_k.values())
+        ratio = max(per_k.values()) / best
+        large = [v for k, v in per_k.items() if k >= 20] or list(per_k.values())
+        ratio_large = max(large) / min(large)
+        target = ("met" if ratio <= 3 else "NOT met") if family in SCANNED else "—"
+        # time per entry at K over its best at any smaller K: above 1 only where work outgrows output
+        rise = max(per_k[k] / min(per_k[j] for j in ks[:i]) for i, k in enumerate(ks) if i)
+        smallest = next(r.entries for r in group if r.k == ks[0])
+        bound = f"{floor / (smallest * best):,.1f}" if floor else ""
+        cells = [f"{ks[0]} … {ks[-1]}", f"{ratio:.2f}", target, f"{ratio_large:.2f}", f"{rise:.2f}", bound]
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _time(seconds: float) -> str:
@@ -165,29 +206,7 @@ def markdown(rows: list[Row]) -> str:
         lines.append(
             f"| {r.family} | {r.k} | {r.entries:,} | {_time(r.seconds)} | {per_entry} | {ref_text} |"
         )
-    lines += [
-        "",
-        "| family | K | time/entry: worst ÷ best | worst ÷ best for K ≥ 20 | target ≤ 3 (K ≥ 20) "
-        "| largest rise with K |",
-        "|---|---|---:|---:|---|---:|",
-    ]
-    families: dict[str, list[Row]] = {}
-    for r in rows:
-        families.setdefault(r.family, []).append(r)
-    for family, group in families.items():
-        ks = sorted({r.k for r in group})
-        if len(ks) < 2:
-            continue
-        per_k = {k: min(r.per_entry for r in group if r.k == k) for k in ks}
-        ratio = max(per_k.values()) / min(per_k.values())
-        large = [v for k, v in per_k.items() if k >= 20] or list(per_k.values())
-        ratio_large = max(large) / min(large)
-        ok = "yes" if ratio_large <= 3 else "NO"
-        # time per entry at K over its best at any smaller K: above 1 only where work outgrows output
-        rise = max(per_k[k] / min(per_k[j] for j in ks[:i]) for i, k in enumerate(ks) if i)
-        lines.append(
-            f"| {family} | {ks[0]} … {ks[-1]} | {ratio:.2f} | {ratio_large:.2f} | {ok} | {rise:.2f} |"
-        )
+    lines += ["", *scan_summary(rows)]
     million = [r for r in rows if r.entries >= 10**6]
     if million:
         r = max(million, key=lambda row: row.entries)

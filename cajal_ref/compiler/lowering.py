@@ -107,8 +107,8 @@ class _Lowerer:
                 del scope[param]
             else:
                 scope[param] = saved  # type: ignore[assignment]
-        free = tuple(v for v in b.free if v != param)
-        weights = b.weights - {param}
+        free = tuple([v for v in b.free if v != param]) if param in b.free else b.free
+        weights = b.weights - {param} if param in b.weights else b.weights
         return Abstract(
             Arrow(param_type, b.type), term, free, weights, param, param_type, b, param in b.weights
         )
@@ -122,7 +122,8 @@ class _Lowerer:
                 rule="App",
             )
         self.expect(a, f.type.dom, "the argument must have the function's domain type")
-        return Apply(f.type.cod, term, _union(f, a), f.weights | a.weights, f, a)
+        weights = f.weights | a.weights if a.weights else f.weights
+        return Apply(f.type.cod, term, _union(f, a), weights, f, a)
 
     def def_ref(self, term: Var, name: str) -> DefRef:
         if name not in self.defs:
@@ -181,7 +182,7 @@ class _Lowerer:
 
     @staticmethod
     def expect(node: Node, expected: Type, what: str) -> None:
-        if node.type != expected:
+        if node.type is not expected and node.type != expected:
             raise CajalError(
                 ErrorKind.MISMATCH,
                 f"{what}: expected {show_type(expected)}, found {show_type(node.type)}",
@@ -200,7 +201,11 @@ _LOWERED_DEFS_MAX = 1024
 
 
 def _union(*nodes: Node) -> tuple[str, ...]:
-    return tuple(sorted({v for n in nodes for v in n.free}))
+    """The sorted union of the nodes' free variables (one node's own tuple where the others have none)."""
+    having = [n.free for n in nodes if n.free]
+    if len(having) <= 1:
+        return having[0] if having else ()
+    return tuple(sorted({v for free in having for v in free}))
 
 
 def lower(term: Term, ctx: Sequence[tuple[str, Type]] = (), defs: Defs | None = None) -> NeuronProgram:
