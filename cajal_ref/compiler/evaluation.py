@@ -98,6 +98,7 @@ class _Compiler:
         self.defs: dict[int, NeuronNode] = {}
         self.basis: dict[tuple[Type, int], _Bound] = {}
         self.axes: dict[tuple[str, Type], _Axis] = {}
+        self.axes_by_id: dict[tuple[str, int], _Axis] = {}
         self.dims: dict[int, tuple[Type, int]] = _shared_dims(nat_bound) if not opaque_dims else {}
         self.constants: dict[tuple[bool, int], Tensor] = {}
         self.binders: list[str] = []
@@ -149,6 +150,8 @@ class _Compiler:
     def run(self, node: Node, env: dict[str, _Binding]) -> NeuronNode:
         """Evaluate a node, memoised on the bindings of its free variables."""
         free = node.free
+        if type(node) is Input:  # a variable's neuron is cheap and met once (linearity): not memoised
+            return self.input(node, env[node.name])
         if not free:
             found = self.memo.get((id(node),))
             if found is None:
@@ -390,6 +393,8 @@ class _Compiler:
         7.5 × 10⁶ entries once instead of twice. Axes are named, so any order is the same value.
         """
         names = body.names
+        if len(names) == 1:
+            return body
         outer = [n for n in dict.fromkeys(reversed(self.binders)) if n in names and n != param]
         order = [param, *outer, *[n for n in names if n != param and n not in outer]]
         if tuple(order) == names:
@@ -400,9 +405,13 @@ class _Compiler:
 
     def axis_binding(self, name: str, t: Type) -> _Axis:
         """One _Axis object per (name, type), so that memo keys (ids of bindings) stay valid."""
-        found = self.axes.get((name, t))
-        if found is None:
-            found = self.axes[(name, t)] = _Axis(name, t)
+        quick = (name, id(t))  # hashing a type walks it; the _Axis found keeps t, so its id stays its own
+        found = self.axes_by_id.get(quick)
+        if found is None or found.type is not t:
+            found = self.axes.get((name, t))
+            if found is None:
+                found = self.axes[(name, t)] = _Axis(name, t)
+            self.axes_by_id[quick] = found
         return found
 
     def basis_binding(self, t: Type, j: int) -> _Bound:
