@@ -14,6 +14,7 @@ import pytest
 
 from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import compile_term
+from cajal_ref.compiler.contraction import order_cost
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
@@ -185,3 +186,46 @@ def test_a_def_that_refers_to_itself_is_refused() -> None:
         ErrorKind.UNBOUND,
         "unbound variable `x`: no binder or def of that name",
     )
+
+
+def test_the_cost_of_a_contraction_order_by_hand() -> None:
+    # value dims B=2, A₁=3, A₂=5; the head has 7 entries of its own axes, the arguments 11 and 13.
+    # a₁ first: 2·3·5·7 = 210 entries × 11 = 2310, leaving 210/3·11 = 770 entries × 13 = 10010
+    assert order_cost([2, 3, 5], 7, [11, 13], [0, 1]) == 2310 + 10010
+    # a₂ first: 210 × 13 = 2730, leaving 210/5·13 = 546 entries × 11 = 6006
+    assert order_cost([2, 3, 5], 7, [11, 13], (1, 0)) == 2730 + 6006
+    assert order_cost([4], 3, [], ()) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "k", "limit", "message"),
+    [
+        (
+            # the two branches side by side: 2 × (Nat at K = 1: 2) × (n: 2) = 8 entries
+            "if b then n else succ n",
+            "b : Bool, n : Nat",
+            1,
+            7,
+            "the `if` would need a tensor of 8 entries at K = 1: its value has type Nat (dim 2), with axes "
+            "n : Nat (dim 2); the limit is 7 (max_entries / --max-entries), or choose a smaller K "
+            "(--nat-bound)",
+        ),
+        (
+            # Sh at K = 999 is 1000 × 1000
+            "succ n",
+            "n : Nat",
+            999,
+            999_999,
+            "the shift matrix of `succ` would need a tensor of 1,000,000 entries at K = 999: its value has "
+            "type Nat (dim 1,000); the limit is 999,999 (max_entries / --max-entries), or choose a smaller K "
+            "(--nat-bound)",
+        ),
+    ],
+)
+def test_the_size_guard_says_what_needs_how_much_and_the_limit(
+    text: str, ctx: str, k: int, limit: int, message: str
+) -> None:
+    err = compile_error(text, ctx, nat_bound=k, max_entries=limit)
+    assert err.kind is ErrorKind.SIZE_LIMIT
+    assert err.message == message
+    assert (err.line, err.col) == (1, 1)
