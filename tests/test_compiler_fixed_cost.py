@@ -159,3 +159,37 @@ def test_kept_identities_are_read_only_and_results_are_fresh() -> None:
     assert first.tensor.tolist() == np.eye(3, dtype=np.int64).reshape(-1).tolist()
     first.tensor[0] = 7  # the result is the caller's own array
     assert compile_term(expr.term, (), ws.defs, nat_bound=2).tensor[0] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "compose",
+        "fun g : Nat -o Nat => fun f : Nat -o Nat => compose f g",
+        "fun x : Nat => fun f : Nat -o Nat => f x",
+        "fun f : Nat -o Nat => fun g : Nat -o Nat => fun x : Nat => g (f x)",
+        "fun x : Nat => fun y : Bool => fun f : Nat -o Nat => f (if y then x else succ x)",
+    ],
+)
+def test_a_function_variable_applied_in_the_layout_of_its_binders(text: str) -> None:
+    # the layout path runs only on large tensors; with its threshold at 0 it runs on these
+    from unittest import mock
+
+    from cajal_ref.compiler import tensors
+
+    ws = workspace()
+    expr = ws.check_expression(text)
+    plain = compile_term(expr.term, (), ws.defs, nat_bound=2).tensor
+    with mock.patch.object(tensors, "_LAYOUT_MIN", 0):
+        assert agrees_with_interpreter(text, 2) > 0
+        laid_out = compile_term(expr.term, (), ws.defs, nat_bound=2).tensor
+    assert laid_out.tolist() == plain.tolist()
+
+
+def test_preferred_layout_keeps_the_function_axis_whole() -> None:
+    from cajal_ref.compiler.tensors import _preferred_layout
+
+    # logical (b, b′, a, g, x); prefer x, g, f: memory (b, x, g, b′, a)
+    assert _preferred_layout(["f", "g", "x"], ["x", "g", "f"]) == [0, 4, 3, 1, 2]
+    assert _preferred_layout(["f", "g", "x"], ["f", "g"]) is None  # already in order
+    assert _preferred_layout(["f", "y"], ["y"]) == [0, 3, 1, 2]

@@ -363,7 +363,7 @@ class _Compiler:
         dom = self.dim(node.fn.type.dom)
         axes = (*fn.value.axes, *arg.value.axes)
         self.guard((self.dim(node.type), *fn.value.shape[1:], *arg.value.shape[1:]), node, axes)
-        copied = identity_apply(fn.value, arg.value, dom)
+        copied = identity_apply(fn.value, arg.value, dom, self.binders[::-1])
         if copied is not None:
             return Application(node, copied, fn, arg)
         f, a = fn.value.array, arg.value.array

@@ -302,11 +302,13 @@ class IdentityTensor(Tensor):
         return 1
 
 
-def identity_apply(fn: Tensor, arg: Tensor, dom: int) -> Tensor | None:
+def identity_apply(fn: Tensor, arg: Tensor, dom: int, prefer: Sequence[str] = ()) -> Tensor | None:
     """fn's matrix applied to arg where either is an identity, as a copy (None otherwise).
 
     arg the identity of x : A: the result is fn's matrix (B, A, *F) with A moved last (x's axis).
-    fn the identity of f : A -o B: entry (b, f = (b′, a), *X) is δ(b, b′)·arg[a, *X].
+    fn the identity of f : A -o B: entry (b, f = (b′, a), *X) is δ(b, b′)·arg[a, *X]. A large
+    one is laid out in memory with its axes in the order `prefer` (the enclosing `fun`s,
+    innermost first; the axes keep their logical order): abstracting them is then a view.
     """
     axes = (*fn.axes, *arg.axes)
     if isinstance(arg, IdentityTensor) and not isinstance(fn, IdentityTensor):
@@ -315,7 +317,31 @@ def identity_apply(fn: Tensor, arg: Tensor, dom: int) -> Tensor | None:
     if isinstance(fn, IdentityTensor):
         a = arg.array
         rows = fn.d // dom
-        out = np.zeros((rows, rows, dom, *a.shape[1:]), dtype=a.dtype)
-        out.reshape(rows * rows, dom, *a.shape[1:])[:: rows + 1] = a  # the (b, b) blocks: a strided view
-        return Tensor(out.reshape(rows, rows * dom, *a.shape[1:]), axes, arg._maxabs)
+        rest = a.shape[1:]
+        logical = (rows, rows, dom, *rest)  # b, then f's axis as (b′, a), then arg's axes
+        perm = _preferred_layout([n for n, _ in axes], prefer) if a.size * rows >= _LAYOUT_MIN else None
+        if perm is None:
+            out = np.zeros(logical, dtype=a.dtype)
+            out.reshape(rows * rows, dom, *rest)[:: rows + 1] = a  # the (b, b) blocks: a strided view
+        else:
+            out = np.zeros([logical[d] for d in perm], dtype=a.dtype).transpose(np.argsort(perm))
+            index = np.arange(rows)
+            out[index, index] = a
+        return Tensor(out.reshape(rows, rows * dom, *rest), axes, arg._maxabs)
     return None
+
+
+_LAYOUT_MIN = 1 << 16
+"""Below this many entries a tensor is laid out in its logical order (the reordering is a
+fixed cost of a few µs; a copy of a small tensor costs less)."""
+
+
+def _preferred_layout(names: Sequence[str], prefer: Sequence[str]) -> list[int] | None:
+    """The memory order of (b, b′, a, *X) that puts the axes (f's, then X's) in the order
+    `prefer` (others after, as they are), or None where that is the logical order."""
+    rank = {n: i for i, n in enumerate(prefer)}
+    order = sorted(range(len(names)), key=lambda i: rank.get(names[i], len(prefer) + i))
+    if order == sorted(order):
+        return None
+    groups = [[1, 2], *[[3 + j] for j in range(len(names) - 1)]]  # f's axis is (b′, a): kept adjacent
+    return [0, *[d for i in order for d in groups[i]]]
