@@ -331,7 +331,7 @@ def identity_apply(fn: Tensor, arg: Tensor, dom: int, prefer: Sequence[str] = ()
     return None
 
 
-_LAYOUT_MIN = 1 << 16
+_LAYOUT_MIN = 1 << 12
 """Below this many entries a tensor is laid out in its logical order (the reordering is a
 fixed cost of a few µs; a copy of a small tensor costs less)."""
 
