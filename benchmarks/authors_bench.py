@@ -50,7 +50,7 @@ K = 9
 """The authors' compiler has one bound: Nat has 10 basis vectors."""
 
 BUDGET = 1.0
-MAX_RUNS = 7
+MAX_RUNS = 50
 TARGET = 2.0
 
 DRIVER = r'''
