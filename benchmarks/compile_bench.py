@@ -117,7 +117,7 @@ class Row:
         return self.seconds / self.entries
 
 
-def best_time(run: Callable[[], Any], budget: float = 0.5, max_runs: int = 7) -> tuple[float, Any]:
+def best_time(run: Callable[[], Any], budget: float = 0.5, max_runs: int = 50) -> tuple[float, Any]:
     """Minimum wall time over repeated runs (at least one, more while under budget)."""
     best = float("inf")
     result: Any = None
