@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from cajal_ref.checker import Program, check_module, check_term
+from cajal_ref.checker import Derivation, Program, check_module, check_term
 from cajal_ref.diagnostics import CajalError, ErrorKind
-from cajal_ref.parser import parse_module
+from cajal_ref.parser import parse_module, parse_term
 from cajal_ref.syntax import (
     BOOL,
     NAT,
@@ -23,10 +23,12 @@ from cajal_ref.syntax import (
     Opaque,
     Source,
     Span,
+    Term,
     TypeDecl,
     Var,
     Zero,
     arrow,
+    subterms,
 )
 
 
@@ -279,3 +281,45 @@ def test_a_long_subterm_is_cut_at_forty_characters(digits: int, shown: int | Non
     err = only_error(f"def f : Nat = ({fn}) zero")
     expected = f"`{fn}`" if shown is None else f"`{fn[:shown]}…`"
     assert err.message == f"{expected} has type Nat and cannot be applied"
+
+
+def _nodes(d: Derivation) -> list[tuple[str, Term]]:
+    return [(d.rule, d.term), *(n for p in d.premises for n in _nodes(p))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "succ (succ zero)",
+        "let x = succ 2 in iter x { zero => if true then false else true | succ b => (fun c : Bool => c) b }",
+        "fun n : Nat => fun m : Nat => iter n { zero => m | succ y => succ y }",
+    ],
+)
+def test_a_derivation_has_one_node_per_subterm_in_order(text: str) -> None:
+    # the derivation tree mirrors the term: each subterm is concluded by exactly one rule, premises in order
+    term = parse_term(Source("<e>", text))
+    nodes = _nodes(check_term(term).derivation)
+    assert [t for _, t in nodes] == list(subterms(term))
+    assert [rule for rule, _ in nodes] == [_RULE_OF[_rule_key(t)] for t in subterms(term)]
+
+
+_RULE_OF = {
+    "Var": "Var",
+    "True": "True",
+    "False": "False",
+    "Zero": "Zero",
+    "Numeral": "Numeral",
+    "Succ": "Succ",
+    "If": "If",
+    "Lam": "Lam",
+    "App": "App",
+    "Iter": "Iter",
+    "Let": "Let",
+}
+"""SPEC §3's rule for each term former, written out (a boolean literal by its value)."""
+
+
+def _rule_key(t: Term) -> str:
+    if isinstance(t, BoolLit):
+        return "True" if t.value else "False"
+    return type(t).__name__
