@@ -6,15 +6,28 @@ message a user is promised, written out by hand — never from the compiler's ow
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pytest
+import sympy
 
 from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import compile_term
 from cajal_ref.compiler.contraction import order_cost
+from cajal_ref.compiler.tensors import (
+    _INT64_SAFE,
+    SparseMatrix,
+    Tensor,
+    _exact_array,
+    _exact_entry,
+    _max_bound,
+    _maxabs,
+    _merge_axes,
+    exact_product,
+)
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
@@ -229,3 +242,104 @@ def test_the_size_guard_says_what_needs_how_much_and_the_limit(
     assert err.kind is ErrorKind.SIZE_LIMIT
     assert err.message == message
     assert (err.line, err.col) == (1, 1)
+
+
+# the exact-tensor helpers (tensors.py), by hand
+
+
+def test_maxabs_is_the_largest_absolute_entry_small_or_large() -> None:
+    assert _maxabs(np.array([3, -7, 2], dtype=np.int64)) == 7
+    assert _maxabs(np.array([], dtype=np.int64)) == 0
+    many = np.arange(100, dtype=np.int64)
+    many[57] = -1000
+    assert _maxabs(many) == 1000
+    assert _maxabs(np.full(32, -5, dtype=np.int64)) == 5 and _maxabs(np.full(33, -5, dtype=np.int64)) == 5
+
+
+def test_a_tensor_knows_its_bound_only_when_int64() -> None:
+    small = Tensor(np.array([[1, -4], [2, 3]], dtype=np.int64), (("x", BOOL),))
+    assert small.maxabs() == 4 and small.names == ("x",) and small.shape == (2, 2)
+    assert Tensor(np.array([Fraction(1, 2)], dtype=object)).maxabs() is None
+    assert Tensor(np.array([1, 2], dtype=np.int64), (), 99).maxabs() == 99  # a bound given is kept
+    assert small.to_nested() == [[1, -4], [2, 3]] and type(small.to_nested()[0][0]) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "exact"),
+    [
+        (True, 1),
+        (np.bool_(False), 0),
+        (np.int64(-5), -5),
+        (Fraction(4, 2), 2),
+        (Fraction(1, 3), Fraction(1, 3)),
+        (sympy.Integer(3), 3),
+        (sympy.Rational(1, 2), Fraction(1, 2)),
+        (2**70, 2**70),
+    ],
+)
+def test_exact_entries_are_canonical(value: object, exact: object) -> None:
+    entry = _exact_entry(value)
+    assert entry == exact and type(entry) is type(exact)
+
+
+def test_sympy_entries_are_expanded_and_floats_refused() -> None:
+    x = sympy.Symbol("x")
+    assert _exact_entry((x + 1) ** 2) == x**2 + 2 * x + 1
+    assert _exact_entry(sympy.sqrt(2)) == sympy.sqrt(2)
+    for bad in (0.5, sympy.Float(0.5), sympy.sqrt(2) + sympy.Float(1.0)):
+        with pytest.raises(TypeError):
+            _exact_entry(bad)
+    with pytest.raises(TypeError, match="float"):
+        _exact_entry(sympy.Float(0.5))
+    with pytest.raises(TypeError, match="str"):
+        _exact_entry("1")
+
+
+def test_exact_arrays_hold_python_numbers() -> None:
+    ints = _exact_array(np.array([[1, 2]], dtype=np.int64))
+    assert ints.dtype == object and type(ints[0, 1]) is int and ints.shape == (1, 2)
+    mixed = _exact_array(np.array([Fraction(2, 1), True, sympy.Rational(3, 4)], dtype=object))
+    assert list(mixed) == [2, 1, Fraction(3, 4)] and [type(v) for v in mixed] == [int, int, Fraction]
+
+
+def test_bounds_and_axes_merge() -> None:
+    assert _max_bound(3, 5) == 5 and _max_bound(None, 5) is None and _max_bound(3, None) is None
+    assert _merge_axes((("a", BOOL), ("b", NAT)), (("b", NAT), ("c", BOOL)), ()) == (
+        ("a", BOOL),
+        ("b", NAT),
+        ("c", BOOL),
+    )
+
+
+def test_exact_product_stays_exact_past_int64() -> None:
+    big = np.array([[2**40]], dtype=np.int64)
+    # 2⁴⁰ · 2⁴⁰ = 2⁸⁰ does not fit int64: the bound (1 term, 2⁴⁰ each) says so beforehand
+    out = exact_product(np.matmul, (big, big), 1, (2**40, 2**40), 1)
+    assert out.dtype == object and out[0, 0] == 2**80
+    fits = exact_product(np.matmul, (big, np.array([[2**21]], dtype=np.int64)), 1, (2**40, 2**21), 1)
+    assert fits.dtype == np.int64 and fits[0, 0] == 2**61
+    # at the limit of 2⁶² itself int64 is no longer used (entries stay below 2⁶²)
+    edge = exact_product(np.matmul, (big, np.array([[2**22]], dtype=np.int64)), 1, (2**40, 2**22), 1)
+    assert edge.dtype == object and edge[0, 0] == _INT64_SAFE
+    unknown = exact_product(np.matmul, (big, big), 1, (2**40, None), 1)
+    assert unknown.dtype == object and unknown[0, 0] == 2**80
+    # through BLAS (enough work, sums provably below 2⁵³): int64 results, exact
+    a = np.arange(200 * 200, dtype=np.int64).reshape(200, 200) % 7
+    blas = exact_product(np.matmul, (a, a), 200, (6, 6), 200**3)
+    assert blas.dtype == np.int64 and np.array_equal(blas, a.astype(object) @ a.astype(object))
+
+
+def test_a_sparse_matrix_applies_like_the_dense_one() -> None:
+    shift = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=np.int64)  # Sh at K = 2
+    s = SparseMatrix.of(shift)
+    assert (s.ones, s.unique_rows, s.terms, s.bound) == (True, True, 1, 1)
+    x = np.array([[1, 2], [3, 4], [5, 6]], dtype=np.int64)
+    assert s.apply_first(x).tolist() == [[0, 0], [1, 2], [3, 4]]
+    summing = np.array([[2, 3, 0], [0, 0, 0], [0, 0, -1]], dtype=np.int64)
+    m = SparseMatrix.of(summing)
+    assert (m.ones, m.unique_rows, m.terms, m.bound) == (False, False, 2, 3)
+    # row 0: 2·(1,2) + 3·(3,4) = (11, 16); row 2: −(5, 6)
+    assert m.apply_first(x).tolist() == [[11, 16], [0, 0], [-5, -6]]
+    exact = SparseMatrix.of(np.array([[Fraction(1, 2)]], dtype=object))
+    assert exact.bound is None and exact.apply_first(np.array([[4]], dtype=object)).tolist() == [[2]]
+    assert SparseMatrix.of(np.zeros((2, 2), dtype=np.int64)).terms == 0
