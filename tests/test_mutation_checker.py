@@ -323,3 +323,38 @@ def _rule_key(t: Term) -> str:
     if isinstance(t, BoolLit):
         return "True" if t.value else "False"
     return type(t).__name__
+
+
+# ---------------------------------------------------------------------------
+# Messages of the term rules
+# ---------------------------------------------------------------------------
+
+
+def test_a_variable_only_in_the_else_branch_says_the_then_branch_lacks_it() -> None:
+    err = only_error("def f : Bool -o Bool -o Bool = fun c : Bool => fun x : Bool => if c then true else x")
+    assert err.kind is ErrorKind.BRANCH_CONTEXTS
+    assert err.message == (
+        "the branches of `if` must use the same variables (they share one linear context): "
+        "`x` is used only in the else branch"
+    )
+    assert [r.message for r in err.related] == ["the then branch does not use `x`"]
+
+
+def test_iter_over_a_non_nat_names_the_count_and_its_type() -> None:
+    err = only_error("def f : Nat = iter true { zero => zero | succ y => y }")
+    assert err.message == "`iter` counts over a Nat: expected Nat, found Bool (`true` has type Bool)"
+
+
+def test_a_step_of_another_type_points_at_the_base() -> None:
+    err = only_error(
+        "def f : Nat = iter 2 { zero => zero | succ y => iter y { zero => true | succ b => b } }"
+    )
+    assert err.kind is ErrorKind.STEP_TYPE
+    assert [(r.message, where(r.span)) for r in err.related] == [("the base has type Nat", (1, 32))]
+
+
+def test_strict_mode_without_a_declaration_position_has_no_related_location() -> None:
+    step = parse_term(Source("<e>", "iter n { zero => zero | succ y => if b then succ y else y }"))
+    with pytest.raises(CajalError) as caught:
+        check_term(step, [("b", BOOL), ("n", NAT)], strict_iter=True)
+    assert caught.value.kind is ErrorKind.STRICT_ITER and caught.value.related == ()
