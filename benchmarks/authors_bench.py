@@ -22,6 +22,13 @@ return …`) and annotations are lazy, nothing else changed.
 Target (issue 14): every program at least 2× faster here. Without the options, the
 table shows the published times known to this project and how to get the ratios.
 
+Measured (2 shared cores, load 5; torch 2.13.0 CPU, one thread; their sources as of the
+version with TmIter, states computed once): every program's entries equal; smallest
+ratio 2.3× (apply_true 0.12 vs 0.27 ms), not 3.3× (0.11 vs 0.38 ms), if_chain20 5.4×,
+is_even 67×, add 308× (0.42 vs 129 ms), compose 493× (12.6 ms vs 6.2 s), the and-fold
+over 12 Bools 4,700× (3.3 ms vs 15.4 s). The tree before this session's fixed-cost work
+(40aaaac), same run: not 1.9×, apply_true 1.6× (target not met then).
+
 Run: `python -m benchmarks.authors_bench --authors-src DIR --authors-python PY`
 (DIR holds `cajal/` or `src/cajal/`); `python -m benchmarks authors` (no options) prints
 the published times only. The environment variables CAJAL_AUTHORS_SRC and
