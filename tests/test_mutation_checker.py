@@ -9,6 +9,7 @@ import pytest
 
 from cajal_ref.checker import Derivation, Program, check_module, check_term
 from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.loader import load_workspace
 from cajal_ref.parser import parse_module, parse_term
 from cajal_ref.syntax import (
     BOOL,
@@ -358,3 +359,148 @@ def test_strict_mode_without_a_declaration_position_has_no_related_location() ->
     with pytest.raises(CajalError) as caught:
         check_term(step, [("b", BOOL), ("n", NAT)], strict_iter=True)
     assert caught.value.kind is ErrorKind.STRICT_ITER and caught.value.related == ()
+
+
+LINEAR = "a linear variable must be used exactly once"
+
+# (a term over the context "ctx", the whole message, the related messages) — written out by hand
+TERM_MESSAGES: list[tuple[str, str, str, list[str]]] = [
+    (
+        "zz",
+        "",
+        "`zz` is not bound: no enclosing `fun`, `let` or `iter` step binds it, it is not in the "
+        "context, and no def of that name is in scope",
+        [],
+    ),
+    ("succ true", "", "the argument of `succ` must be a Nat: expected Nat, found Bool", []),
+    (
+        "if zero then true else false",
+        "",
+        "the condition of `if` must be a Bool: expected Bool, found Nat",
+        [],
+    ),
+    (
+        "if true then true else zero",
+        "",
+        "the branches of `if` must have the same type: expected Bool "
+        "(the type of the then branch), found Nat",
+        ["the then branch has type Bool"],
+    ),
+    (
+        "if c then x else y",
+        "c : Bool, x : Bool, y : Bool",
+        "the branches of `if` must use the same variables "
+        "(they share one linear context): `x` is used only in the then branch; `y` only in the else branch",
+        ["the else branch does not use `x`", "`y` is used here, in the else branch"],
+    ),
+    ("x true", "x : Nat", "`x` has type Nat and cannot be applied", []),
+    (
+        "f zero",
+        "f : Bool -o Bool",
+        "the argument of `f` has the wrong type: expected Bool, found Nat",
+        ["`f` has type Bool -o Bool"],
+    ),
+    (
+        "f x x",
+        "f : Bool -o Bool -o Bool, x : Bool",
+        f"variable `x` is used twice; {LINEAR}",
+        ["first use of `x`"],
+    ),
+    (
+        "fun p : Bool => true",
+        "",
+        f"parameter `p` is never used; {LINEAR} (to consume a Bool without using "
+        "it, branch on it: `if p then v else v`)",
+        [],
+    ),
+    (
+        "let v = true in false",
+        "",
+        f"`let` variable `v` is never used; {LINEAR} (to consume a Bool without "
+        "using it, branch on it: `if v then v else v`)",
+        [],
+    ),
+    (
+        "true",
+        "x : Bool",
+        f"context variable `x` is never used; {LINEAR} (to consume a Bool without using "
+        "it, branch on it: `if x then v else v`)",
+        [],
+    ),
+    (
+        "iter n { zero => true | succ b => true }",
+        "n : Nat",
+        f"step variable `b` is never used; {LINEAR} "
+        "(to consume a Bool without using it, branch on it: `if b then v else v`)",
+        [],
+    ),
+    (
+        "iter n { zero => zero | succ y => true }",
+        "n : Nat",
+        f"step variable `y` is never used; {LINEAR} "
+        "(to consume a Nat without using it, see `discard` in the prelude)",
+        [],
+    ),
+    (
+        "iter n { zero => zero | succ y => iter y { zero => true | succ b => b } }",
+        "n : Nat",
+        "the step of `iter` must have the type of its base: expected Nat, found Bool",
+        ["the base has type Nat"],
+    ),
+    (
+        "fun f : Bool -o Bool => iter n { zero => true | succ b => f b }",
+        "n : Nat",
+        "`f` is used inside the step of an `iter`, so it is a recurrent weight; a recurrent weight bound by "
+        "`fun` must have type Bool or Nat, but `f` has type Bool -o Bool (make it a free variable of an open "
+        "program, e.g. `free f : Bool -o Bool`)",
+        ["`f` is bound here by `fun`"],
+    ),
+    (
+        "let g = not in iter n { zero => true | succ b => g b }",
+        "n : Nat",
+        "`g` is used inside the step of an `iter`, so it is a recurrent weight; a recurrent weight bound by "
+        "`let` must have type Bool or Nat, but `g` has type Bool -o Bool (make it a free variable of an open "
+        "program, e.g. `free g : Bool -o Bool`)",
+        ["`g` is bound here by `let`"],
+    ),
+    (
+        "iter n { zero => not | succ h => fun x : Bool => iter m { zero => x | succ b => h b } }",
+        "n : Nat, m : Nat",
+        "`h` is used inside the step of an `iter`, so it is a recurrent weight; a recurrent weight bound by "
+        "the step of an enclosing `iter` must have type Bool or Nat, but `h` has type Bool -o Bool "
+        "(make it a free variable of an open program, e.g. `free h : Bool -o Bool`)",
+        ["`h` is bound here by the step of an enclosing `iter`"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "ctx", "message", "related"), TERM_MESSAGES)
+def test_each_rule_says_exactly_what_is_wrong(text: str, ctx: str, message: str, related: list[str]) -> None:
+    ws = load_workspace()
+    with pytest.raises(CajalError) as caught:
+        ws.check_expression(text, ctx or None)
+    assert caught.value.message == message
+    assert [r.message for r in caught.value.related] == related
+
+
+def test_an_open_def_and_a_negative_numeral_are_refused_in_full() -> None:
+    program = Program()
+    check_module(parse_module(Source("lib.cj", "free x : Nat\ndef opened : Nat = succ x")), program)
+    err = only_error("def use : Nat = opened", program)
+    assert err.message == (
+        "`opened` is an open program (free variables x) and cannot be referenced; "
+        "only closed defs are inlined"
+    )
+    assert [(r.message, r.span.file, where(r.span)) for r in err.related] == [
+        ("`opened` is defined here", "lib.cj", (2, 5))
+    ]
+    with pytest.raises(CajalError) as caught:
+        check_term(Numeral(-1))
+    assert caught.value.message == "a numeral must be a natural number (n ≥ 0), found -1"
+
+
+def test_a_context_variable_declared_twice_points_at_the_first() -> None:
+    t = Source("<ctx>", "x : Bool, x : Bool")
+    with pytest.raises(CajalError) as caught:
+        check_term(Var("x"), [("x", BOOL), ("x", BOOL)], ctx_spans={"x": Span(t, 10, 18)})
+    assert caught.value.message == "context variable `x` is declared twice"
