@@ -17,6 +17,18 @@ import sympy
 from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import compile_term
 from cajal_ref.compiler.contraction import order_cost
+from cajal_ref.compiler.ir import (
+    Abstract,
+    Apply,
+    DefRef,
+    Mix,
+    NeuronProgram,
+    Recurrent,
+    Shift,
+    _kind_name,
+    children,
+)
+from cajal_ref.compiler.lowering import term_to_neurons
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
     SparseMatrix,
@@ -343,3 +355,61 @@ def test_a_sparse_matrix_applies_like_the_dense_one() -> None:
     exact = SparseMatrix.of(np.array([[Fraction(1, 2)]], dtype=object))
     assert exact.bound is None and exact.apply_first(np.array([[4]], dtype=object)).tolist() == [[2]]
     assert SparseMatrix.of(np.zeros((2, 2), dtype=np.int64)).terms == 0
+
+
+# the neuron program (ir.py, lowering.py)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("x", "`x`"),
+        ("true", "`true`"),
+        ("false", "`false`"),
+        ("zero", "the numeral"),
+        ("7", "the numeral"),
+        ("succ zero", "the `succ`"),
+        ("if true then true else false", "the `if`"),
+        ("fun p : Bool => p", "`fun p`"),
+        ("not true", "the application"),
+        ("iter 2 { zero => true | succ b => b }", "the `iter`"),
+        ("let v = true in v", "`let v`"),
+    ],
+)
+def test_size_messages_name_each_kind_of_term(text: str, name: str) -> None:
+    assert _kind_name(parse_term(Source("<e>", text))) == name
+
+
+def _program(text: str, ctx: str | None = None) -> NeuronProgram:
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    return term_to_neurons(expr.term, expr.context, ws.defs)
+
+
+def test_a_lowered_program_records_free_variables_and_recurrent_weights() -> None:
+    program = _program("iter n { zero => zero | succ y => add m y }", "m : Nat, n : Nat")
+    root = program.root
+    assert isinstance(root, Recurrent) and program.type == NAT
+    assert program.recurrent_weights == ("m",)
+    assert root.free == ("m", "n") and root.weights == frozenset({"m"})
+    assert root.step.param == "y" and root.step.free == ("m",) and not root.step.per_basis
+    assert children(root) == (root.count, root.base, root.step)
+    # m is used at column 39 of the term, inside the step
+    assert program.weight_span("m").start == 38 and program.weight_span("zz") == root.term.span
+    # free variables are sorted, whatever the order of use
+    mixed = _program("if c then b else b", "c : Bool, b : Bool").root
+    assert isinstance(mixed, Mix) and mixed.free == ("b", "c") and mixed.weights == frozenset()
+    assert children(mixed) == (mixed.cond, mixed.then, mixed.else_)
+
+
+def test_a_binder_used_in_a_nested_step_is_compiled_per_basis_vector() -> None:
+    # m is used inside the step of the inner iter: a recurrent weight of the fun's body (SPEC §9)
+    root = _program("fun m : Nat => fun n : Nat => iter n { zero => zero | succ y => add m y }").root
+    assert isinstance(root, Abstract) and root.per_basis and root.param == "m"
+    assert isinstance(root.body, Abstract) and not root.body.per_basis
+    assert root.free == () and root.weights == frozenset()
+    shift = _program("succ x", "x : Nat").root
+    assert isinstance(shift, Shift) and children(shift) == (shift.arg,) and shift.free == ("x",)
+    app = _program("not x", "x : Bool").root
+    assert isinstance(app, Apply) and children(app) == (app.fn, app.arg) and isinstance(app.fn, DefRef)
+    assert children(app.fn) == () and app.fn.name == "not"
