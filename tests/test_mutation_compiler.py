@@ -29,6 +29,7 @@ from cajal_ref.compiler.ir import (
     children,
 )
 from cajal_ref.compiler.lowering import term_to_neurons
+from cajal_ref.compiler.network import ConstantNeuron, DefNeuron, InputNeuron, LinearNeuron, RecurrentNeuron
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
     SparseMatrix,
@@ -413,3 +414,55 @@ def test_a_binder_used_in_a_nested_step_is_compiled_per_basis_vector() -> None:
     app = _program("not x", "x : Bool").root
     assert isinstance(app, Apply) and children(app) == (app.fn, app.arg) and isinstance(app.fn, DefRef)
     assert children(app.fn) == () and app.fn.name == "not"
+
+
+# the compiled network (network.py)
+
+
+def _compiled(text: str, ctx: str | None = None, k: int = 3) -> Any:
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k)
+
+
+def test_a_compiled_function_shows_its_matrix_with_labelled_axes() -> None:
+    negation = _compiled("not")
+    assert repr(negation) == "<Compiled Bool -o Bool at K=3: 2×2 tensor>"
+    assert negation.shape == (4,) and negation.printed_shape == (2, 2)
+    # column a is the image of e_a: not true = false (row 1), not false = true (row 0)
+    assert negation.printed.tolist() == [[0, 1], [1, 0]] and negation.entries() == [0, 1, 1, 0]
+    assert negation.axis_labels() == [
+        ("output (Bool)", ["true", "false"]),
+        ("input (Bool)", ["true", "false"]),
+    ]
+
+
+def test_a_compiled_open_term_has_one_labelled_axis_per_context_variable() -> None:
+    succ = _compiled("succ n", "n : Nat", k=2)
+    assert repr(succ) == "<Compiled Nat at K=2: 3×3 tensor>"
+    assert succ.entries() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]  # Sh: e_n ↦ e_{n+1}, e_K ↦ 0
+    assert succ.axis_labels() == [("value (Nat)", ["0", "1", "2"]), ("n : Nat", ["0", "1", "2"])]
+
+
+def test_a_recurrent_neuron_gives_its_states_and_step_matrix_on_demand() -> None:
+    counted = _compiled("iter n { zero => zero | succ y => succ y }", "n : Nat", k=2)
+    assert counted.entries() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]  # iter n of succ from zero is n
+    root = counted.structure
+    assert isinstance(root, RecurrentNeuron)
+    assert [s.to_nested() for s in root.states] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]  # Sⁱ·e₀ = eᵢ
+    assert root.step_matrix.to_nested() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    assert root.step is root.step  # built once
+    assert root.children()[:2] == (root.count, root.base)
+
+
+def test_a_walk_meets_each_neuron_once_in_pre_order() -> None:
+    a, b = ConstantNeuron(None, None), ConstantNeuron(None, None)  # type: ignore[arg-type]
+    shared = LinearNeuron(None, None, a, b, b)  # type: ignore[arg-type]
+    assert [id(n) for n in shared.walk()] == [id(shared), id(a), id(b)]
+    both = _compiled("and (not x) (not y)", "x : Bool, y : Bool").structure
+    nodes = list(both.walk())
+    assert len({id(n) for n in nodes}) == len(nodes)
+    assert sorted(n.name for n in nodes if isinstance(n, DefNeuron)) == ["and", "not", "not"]
+    assert sorted(n.name for n in nodes if isinstance(n, InputNeuron) and n.is_axis) == ["x", "y"]
+    for node in nodes:
+        assert {id(c) for c in node.children()} <= {id(n) for n in nodes}
