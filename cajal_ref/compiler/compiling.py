@@ -70,14 +70,17 @@ def compile_program(
         root = compiler.run(program.root, env)
     axes_t = tuple(axes)
     compiler.guard((compiler.dim(program.type), *[compiler.dim(t) for _, t in axes_t]), program.root, axes_t)
-    # a context variable the term does not use (not well-typed) gets a constant axis
     value = root.value
-    value_names = value.names
-    have = value.axes + tuple([a for a in axes_t if a[0] not in value_names])
-    array = compiler.align(value, have)
-    perm = P.context_permutation([n for n, _ in have], [n for n, _ in axes_t])
-    if perm != list(range(len(perm))):
-        array = array.transpose([0, *[1 + p for p in perm]])
+    if not axes_t and not value.axes:  # a closed program: no axes to align or permute
+        array = value.array
+    else:
+        # a context variable the term does not use (not well-typed) gets a constant axis
+        value_names = value.names
+        have = value.axes + tuple([a for a in axes_t if a[0] not in value_names])
+        array = compiler.align(value, have)
+        perm = P.context_permutation([n for n, _ in have], [n for n, _ in axes_t])
+        if perm != list(range(len(perm))):
+            array = array.transpose([0, *[1 + p for p in perm]])
     return Compiled(
         type=program.type,
         nat_bound=nat_bound,
@@ -85,7 +88,7 @@ def compile_program(
         tensor=_exact_array(np.ascontiguousarray(array)),
         structure=root,
         program=program,
-        bound=tuple(n for n in names if n in bindings),
+        bound=tuple([n for n in names if n in bindings]) if bindings else (),
         opaque_dims=dims,
     )
 
