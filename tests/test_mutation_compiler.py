@@ -30,6 +30,7 @@ from cajal_ref.compiler.ir import (
 )
 from cajal_ref.compiler.lowering import term_to_neurons
 from cajal_ref.compiler.network import ConstantNeuron, DefNeuron, InputNeuron, LinearNeuron, RecurrentNeuron
+from cajal_ref.compiler.recurrence import _iterates, _last_nonzero, _neurons
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
     SparseMatrix,
@@ -466,3 +467,29 @@ def test_a_walk_meets_each_neuron_once_in_pre_order() -> None:
     assert sorted(n.name for n in nodes if isinstance(n, InputNeuron) and n.is_axis) == ["x", "y"]
     for node in nodes:
         assert {id(c) for c in node.children()} <= {id(n) for n in nodes}
+
+
+# the recurrent neuron (recurrence.py)
+
+
+def test_only_the_states_up_to_the_counts_last_nonzero_coefficient_are_computed() -> None:
+    assert _last_nonzero(np.array([[0, 0], [3, 0], [0, 0]], dtype=np.int64)) == 1
+    assert _last_nonzero(np.array([0, 0, 0, 5], dtype=np.int64)) == 3
+    assert _last_nonzero(np.zeros((4, 2), dtype=np.int64)) == 0
+    two = _compiled("iter 2 { zero => zero | succ y => succ y }", k=5).structure
+    assert isinstance(two, RecurrentNeuron)
+    assert len(two.computed_states) == 3 and len(two.states) == 6  # h₀ … h₂, continued to K = 5 on demand
+    assert [s.to_nested() for s in two.states][3] == [0, 0, 0, 1, 0, 0]
+    none = _compiled("iter 0 { zero => true | succ b => not b }").structure
+    assert isinstance(none, RecurrentNeuron) and len(none.computed_states) == 1
+    assert none.value.to_nested() == [1, 0]  # iter 0 is its base, true
+
+
+def test_the_cost_model_counts_neurons_and_finds_inner_iterations() -> None:
+    step = _program("iter n { zero => zero | succ y => add m y }", "m : Nat, n : Nat").root
+    assert isinstance(step, Recurrent)
+    # the step applies add, whose body iterates: the inner iteration is found through the def
+    assert _iterates(step.step.body) and not _iterates(step.base)
+    plain = _program("succ (succ x)", "x : Nat").root
+    assert _neurons(plain) == 3 and not _iterates(plain)
+    assert _neurons(_program("if c then x else succ x", "c : Bool, x : Nat").root) == 5
