@@ -79,7 +79,8 @@ def substitute(c: _Compiler, node: Apply, env: dict[str, _Binding]) -> NeuronNod
         arg = c.run(arg_node, env)
         applied.append(arg)
         value = _apply(c, node, value, arg.value)
-    value = rename_axes(value, back)
+    if back:
+        value = rename_axes(value, back)
     names = value.names
     if len(set(names)) != len(names):
         name = next(n for i, n in enumerate(names) if n in names[:i])
@@ -96,6 +97,8 @@ def _bind(c: _Compiler, lam: Abstract, arg: Tensor, back: dict[str, str]) -> _Bi
     if lam.per_basis:
         j = _basis_index(arg)
         return None if j is None else c.basis_binding(lam.param_type, j)
+    if not arg.axes:  # nothing to rename
+        return _Bound(arg, None, lam.param_type, transient=True)
     c.serial += 1
     renames = {name: f"{name}′{c.serial}" for name in arg.names}
     back.update({new: old for old, new in renames.items()})
