@@ -504,3 +504,28 @@ def test_a_context_variable_declared_twice_points_at_the_first() -> None:
     with pytest.raises(CajalError) as caught:
         check_term(Var("x"), [("x", BOOL), ("x", BOOL)], ctx_spans={"x": Span(t, 10, 18)})
     assert caught.value.message == "context variable `x` is declared twice"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("true", "True"),
+        ("false", "False"),
+        ("zero", "Zero"),
+        ("3", "Numeral"),
+        ("succ zero", "Succ"),
+        ("if true then true else false", "If"),
+        ("fun p : Bool => p", "Lam"),
+        ("(fun p : Bool => p) true", "App"),
+        ("iter 2 { zero => true | succ b => b }", "Iter"),
+        ("let v = true in v", "Let"),
+    ],
+)
+def test_an_unused_context_variable_is_blamed_on_the_root_rule(text: str, rule: str) -> None:
+    # the root's rule owns the whole context, so an unused context variable is its error
+    with pytest.raises(CajalError) as caught:
+        check_term(parse_term(Source("<e>", text)), [("u", BOOL)])
+    assert caught.value.kind is ErrorKind.UNUSED and caught.value.rule == rule
+    with pytest.raises(CajalError) as caught:
+        check_term(Var("x"), [("x", BOOL), ("u", NAT)])
+    assert caught.value.rule == "Var"
