@@ -10,7 +10,7 @@ costs whatever its output. Ratios against the authors' compiler, measured in one
 benchmarks/authors_bench.py.
 
 Timed: `compile_term` on a checked term (lowering + exact evaluation + the exact
-object-array result), best of up to 50 runs within half a second; parsing and type
+object-array result), best of up to 200 runs within a second; parsing and type
 checking excluded; the previous run's result is freed before the clock starts.
 
 Targets (issue 14): within each of add, mult, is_even and compose, time per entry within
@@ -31,6 +31,12 @@ its 7.5 × 10⁶ entries instead of two, then the exact result); is_even at K = 
 4.2 → 3.4 ms. add and mult fall with K (largest rise ≤ 1): their small outputs carry a
 fixed cost (add at K = 5: 216 entries in 0.32 ms, 0.04 ms of it the floor; mult compiles
 its body once per basis vector of m, ~0.3 ms each at K = 5).
+
+With up to 200 runs within a second (this version; the numbers above are best of up to 50
+within half a second, both trees alike), two runs at load 5.3: worst ÷ best add 41–49,
+mult 48–55, is_even 2.98–3.10 (at the target's edge: a fixed ~0.26 ms, building S, against
+~16 µs a state), compose 1.47–1.63 (met; best of fewer runs, a K = 11 or 13 run that met a
+burst of memory traffic made it 3.0–3.3); floor 0.03 ms, not and apply_true 0.09–0.11 ms.
 
 Run: `python -m benchmarks.compile_bench` (prints a Markdown table).
 """
@@ -120,7 +126,7 @@ class Row:
         return self.seconds / self.entries
 
 
-def best_time(run: Callable[[], Any], budget: float = 0.5, max_runs: int = 50) -> tuple[float, Any]:
+def best_time(run: Callable[[], Any], budget: float = 1.0, max_runs: int = 200) -> tuple[float, Any]:
     """Minimum wall time over repeated runs (at least one, more while under budget)."""
     best = float("inf")
     result: Any = None
