@@ -529,3 +529,24 @@ def test_an_unused_context_variable_is_blamed_on_the_root_rule(text: str, rule: 
     with pytest.raises(CajalError) as caught:
         check_term(Var("x"), [("x", BOOL), ("u", NAT)])
     assert caught.value.rule == "Var"
+
+
+def test_of_several_clashes_the_one_whose_second_use_comes_first_is_reported() -> None:
+    ws = load_workspace()
+    ctx = "g : Bool -o Bool -o Bool, h : Bool -o Bool -o Bool, x : Bool, y : Bool"
+    with pytest.raises(CajalError) as caught:
+        ws.check_expression("and (g y x) (h x y)", ctx)
+    err = caught.value
+    # x and y are both used on each side; x's second use (column 16) comes before y's (column 18)
+    assert err.message == f"variable `x` is used twice; {LINEAR}"
+    assert (err.line, err.col) == (1, 16)
+    assert [(r.message, where(r.span)) for r in err.related] == [("first use of `x`", (1, 10))]
+
+
+def test_a_recurrent_weight_used_in_both_branches_is_reported_at_its_first_use() -> None:
+    ws = load_workspace()
+    text = "fun f : Bool -o Bool => iter n { zero => true | succ b => if c then f b else f b }"
+    with pytest.raises(CajalError) as caught:
+        ws.check_expression(text, "n : Nat, c : Bool")
+    assert caught.value.kind is ErrorKind.RECURRENT_WEIGHT_TYPE
+    assert (caught.value.line, caught.value.col) == (1, text.index("f b") + 1)
