@@ -10,19 +10,26 @@ is left alone. Loaded by `-p tests.mutation_order` in pyproject's [tool.mutmut] 
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import pytest
 
+_read: dict[float, dict[str, float]] = {}
+"""The durations last read, by the file's modification time: mutmut forks every mutant's run
+from a process that read the file before its new tests were timed, so a cache must not
+outlive the file."""
 
-@cache
+
 def _durations() -> dict[str, float]:
     stats = Path("mutmut-stats.json")
     if not stats.is_file():
         return {}
-    recorded = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
-    return {str(k): float(v) for k, v in recorded.items()}
+    mtime = stats.stat().st_mtime
+    if mtime not in _read:
+        recorded = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
+        _read.clear()
+        _read[mtime] = {str(k): float(v) for k, v in recorded.items()}
+    return _read[mtime]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
