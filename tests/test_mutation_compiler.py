@@ -17,6 +17,7 @@ import sympy
 from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import compile_term
 from cajal_ref.compiler.contraction import order_cost
+from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import (
     Abstract,
     Apply,
@@ -493,3 +494,11 @@ def test_the_cost_model_counts_neurons_and_finds_inner_iterations() -> None:
     plain = _program("succ (succ x)", "x : Nat").root
     assert _neurons(plain) == 3 and not _iterates(plain)
     assert _neurons(_program("if c then x else succ x", "c : Bool, x : Nat").root) == 5
+
+
+def test_int64_is_used_only_below_two_to_the_62() -> None:
+    fits = _Compiler.fits
+    assert fits(2, 3, 5) and fits(7)
+    assert not fits(1, None) and not fits(1, 3, None)
+    assert not fits(1, 2**31, 2**31)  # 2⁶² itself is not below the limit
+    assert fits(1, 2**31, 2**31 - 1) and not fits(2, 2**30, 2**31)
