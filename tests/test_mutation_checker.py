@@ -18,6 +18,7 @@ from cajal_ref.syntax import (
     BoolLit,
     Def,
     FreeDecl,
+    Lam,
     Module,
     NatT,
     Numeral,
@@ -550,3 +551,12 @@ def test_a_recurrent_weight_used_in_both_branches_is_reported_at_its_first_use()
         ws.check_expression(text, "n : Nat, c : Bool")
     assert caught.value.kind is ErrorKind.RECURRENT_WEIGHT_TYPE
     assert (caught.value.line, caught.value.col) == (1, text.index("f b") + 1)
+
+
+def test_an_unknown_parameter_type_without_a_position_points_at_the_parameter() -> None:
+    t = Source("<e>", "fun p : Foo => true")
+    term = Lam("p", Opaque("Foo"), BoolLit(True), Span(t, 0, 19), param_span=Span(t, 4, 5))
+    with pytest.raises(CajalError) as caught:
+        check_term(term)
+    assert caught.value.kind is ErrorKind.UNKNOWN_TYPE
+    assert (caught.value.span.start, caught.value.span.end) == (4, 5)
