@@ -560,3 +560,14 @@ def test_an_unknown_parameter_type_without_a_position_points_at_the_parameter() 
         check_term(term)
     assert caught.value.kind is ErrorKind.UNKNOWN_TYPE
     assert (caught.value.span.start, caught.value.span.end) == (4, 5)
+
+
+def test_a_weight_iterated_in_both_branches_is_reported_at_the_then_branch() -> None:
+    # each branch has its own iter using f: the step uses of the branches overlap, and the earliest is kept
+    ws = load_workspace()
+    then = "iter n { zero => true | succ b => f b }"
+    text = f"fun f : Bool -o Bool => if c then {then} else iter n {{ zero => true | succ b => f b }}"
+    with pytest.raises(CajalError) as caught:
+        ws.check_expression(text, "n : Nat, c : Bool")
+    assert caught.value.kind is ErrorKind.RECURRENT_WEIGHT_TYPE
+    assert (caught.value.line, caught.value.col) == (1, text.index("f b") + 1)
