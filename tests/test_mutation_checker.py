@@ -571,3 +571,14 @@ def test_a_weight_iterated_in_both_branches_is_reported_at_the_then_branch() -> 
         ws.check_expression(text, "n : Nat, c : Bool")
     assert caught.value.kind is ErrorKind.RECURRENT_WEIGHT_TYPE
     assert (caught.value.line, caught.value.col) == (1, text.index("f b") + 1)
+
+
+@pytest.mark.parametrize("which", ["dom", "cod"])
+def test_an_unknown_type_inside_an_arrow_without_a_position_points_at_the_declaration(which: str) -> None:
+    t = Source("m.cj", "free s : Foo -o Bool")
+    foo = Opaque("Foo")
+    typ = arrow(foo, BOOL) if which == "dom" else arrow(BOOL, foo)
+    with pytest.raises(CajalError) as caught:
+        check_module(Module(t, (FreeDecl("s", typ, Span(t, 0, 20)),)), Program())
+    assert caught.value.kind is ErrorKind.UNKNOWN_TYPE
+    assert (caught.value.span.start, caught.value.span.end) == (0, 20)
