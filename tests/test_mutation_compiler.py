@@ -502,3 +502,30 @@ def test_int64_is_used_only_below_two_to_the_62() -> None:
     assert not fits(1, None) and not fits(1, 3, None)
     assert not fits(1, 2**31, 2**31)  # 2⁶² itself is not below the limit
     assert fits(1, 2**31, 2**31 - 1) and not fits(2, 2**30, 2**31)
+
+
+# compile_program (compiling.py): axes in context order, bound variables without axes
+
+
+def test_the_axes_follow_the_context_order_whatever_the_use_order() -> None:
+    # if c then b else b is b for either c: entry (v, b, c) is 1 exactly when v = b
+    compiled = _compiled("if c then b else b", "b : Bool, c : Bool")
+    assert compiled.context == (("b", BOOL), ("c", BOOL))
+    assert compiled.entries() == [[[1, 1], [0, 0]], [[0, 0], [1, 1]]]
+    swapped = _compiled("if c then b else b", "c : Bool, b : Bool")
+    assert swapped.entries() == [[[1, 0], [1, 0]], [[0, 1], [0, 1]]]  # entry (v, c, b)
+
+
+def test_a_bound_variable_has_no_axis_and_is_listed_as_bound() -> None:
+    ws = workspace()
+    expr = ws.check_expression("if x then z else not z", "x : Bool, z : Bool")
+    compiled = compile_term(expr.term, expr.context, ws.defs, nat_bound=3, bindings={"x": [0, 1]})
+    # x = false: the else branch, not z
+    assert compiled.bound == ("x",) and compiled.context == (("z", BOOL),)
+    assert compiled.entries() == [[0, 1], [1, 0]]
+
+
+def test_an_unused_context_variable_of_an_unchecked_term_gets_a_constant_axis() -> None:
+    compiled = compile_term(parse_term(Source("<e>", "true")), (("x", BOOL),), {})
+    assert compiled.context == (("x", BOOL),)
+    assert compiled.entries() == [[1, 1], [0, 0]]  # e_true whatever x is
