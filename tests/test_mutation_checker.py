@@ -581,5 +581,7 @@ def test_an_unknown_type_inside_an_arrow_without_a_position_points_at_the_declar
     with pytest.raises(CajalError) as caught:
         check_module(Module(t, (FreeDecl("s", typ, Span(t, 0, 20)),)), Program())
     assert caught.value.kind is ErrorKind.UNKNOWN_TYPE
-    assert caught.value.message == "type `Foo` of free variable `s` is not declared; declare it with `type Foo`"
+    assert (
+        caught.value.message == "type `Foo` of free variable `s` is not declared; declare it with `type Foo`"
+    )
     assert (caught.value.span.start, caught.value.span.end) == (0, 20)
