@@ -585,3 +585,17 @@ def test_an_unknown_type_inside_an_arrow_without_a_position_points_at_the_declar
         caught.value.message == "type `Foo` of free variable `s` is not declared; declare it with `type Foo`"
     )
     assert (caught.value.span.start, caught.value.span.end) == (0, 20)
+
+
+def test_a_self_reference_and_a_near_name_complete_the_unbound_message() -> None:
+    unbound = (
+        "`{}` is not bound: no enclosing `fun`, `let` or `iter` step binds it, it is not in the context, "
+        "and no def of that name is in scope"
+    )
+    err = only_error("def loop : Nat = loop")
+    assert (
+        err.message
+        == unbound.format("loop") + " (a def cannot refer to itself; repeat a computation with `iter`)"
+    )
+    err = only_error("def f : Bool -o Bool = fun value : Bool => valeu")
+    assert err.message == unbound.format("valeu") + "; did you mean `value`?"
