@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cajal_ref.checker import Derivation, Program, check_module, check_term
+from cajal_ref.checker import DefInfo, Derivation, Program, check_module, check_term
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import load_workspace
 from cajal_ref.parser import parse_module, parse_term
@@ -495,6 +495,13 @@ def test_an_open_def_and_a_negative_numeral_are_refused_in_full() -> None:
     assert [(r.message, r.span.file, where(r.span)) for r in err.related] == [
         ("`opened` is defined here", "lib.cj", (2, 5))
     ]
+    assert err.rule == "Def"
+    # a def recorded without a name position is pointed at by its whole declaration
+    lib = Source("lib.cj", "def opened : Nat = succ x")
+    info = DefInfo("opened", NAT, Var("x"), Span(lib, 0, 25), context=(("x", NAT),))
+    with pytest.raises(CajalError) as caught:
+        check_term(Var("opened"), defs={"opened": info})
+    assert [(r.span.start, r.span.end) for r in caught.value.related] == [(0, 25)]
     with pytest.raises(CajalError) as caught:
         check_term(Numeral(-1))
     assert caught.value.message == "a numeral must be a natural number (n ≥ 0), found -1"
