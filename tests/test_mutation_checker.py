@@ -512,6 +512,18 @@ def test_a_context_variable_declared_twice_points_at_the_first() -> None:
     with pytest.raises(CajalError) as caught:
         check_term(Var("x"), [("x", BOOL), ("x", BOOL)], ctx_spans={"x": Span(t, 10, 18)})
     assert caught.value.message == "context variable `x` is declared twice"
+    assert [(r.message, r.span.start, r.span.end) for r in caught.value.related] == [
+        ("`x` is first declared here", 10, 18)
+    ]
+    with pytest.raises(CajalError) as caught:
+        check_term(Var("x"), [("x", BOOL), ("x", BOOL)])
+    assert caught.value.kind is ErrorKind.DUPLICATE and caught.value.related == ()
+    with pytest.raises(CajalError) as caught:
+        check_term(Var("x"), [("x", Opaque("Foo"))])
+    assert (
+        caught.value.message
+        == "type `Foo` of context variable `x` is not declared; declare it with `type Foo`"
+    )
 
 
 @pytest.mark.parametrize(
