@@ -503,8 +503,10 @@ def test_an_open_def_and_a_negative_numeral_are_refused_in_full() -> None:
         check_term(Var("opened"), defs={"opened": info})
     assert [(r.span.start, r.span.end) for r in caught.value.related] == [(0, 25)]
     with pytest.raises(CajalError) as caught:
-        check_term(Numeral(-1))
+        check_term(Numeral(-1, Span(Source("<e>", "-1"), 0, 2)))
     assert caught.value.message == "a numeral must be a natural number (n ≥ 0), found -1"
+    assert (caught.value.kind, caught.value.rule) == (ErrorKind.MISMATCH, "Numeral")
+    assert (caught.value.span.start, caught.value.span.end) == (0, 2)
 
 
 def test_a_context_variable_declared_twice_points_at_the_first() -> None:
