@@ -517,6 +517,7 @@ def test_a_context_variable_declared_twice_points_at_the_first() -> None:
     assert [(r.message, r.span.start, r.span.end) for r in caught.value.related] == [
         ("`x` is first declared here", 10, 18)
     ]
+    assert (caught.value.span.start, caught.value.span.end) == (10, 18)
     with pytest.raises(CajalError) as caught:
         check_term(Var("x"), [("x", BOOL), ("x", BOOL)])
     assert caught.value.kind is ErrorKind.DUPLICATE and caught.value.related == ()
