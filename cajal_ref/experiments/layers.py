@@ -133,21 +133,34 @@ def correlate_nchw(x: Array, w: Array) -> Array:
 def mix_channels(spectrum: Array, kernel: Array) -> Array:
     """Σ_c spectrum[n, c, h, f]·kernel[c, d, h, f], the channel mixing of a convolution by FFT.
 
-    Under `forward_only()` (evaluation, no gradient) it is a sum of c_in elementwise
-    products of real and imaginary parts, which XLA fuses into one loop: 1.2–1.4× faster
-    forward passes of every paper model on CPU, but a slow backward pass; with
-    gradients it is one complex contraction at full float32 precision (GPUs too).
+    XLA:CPU runs the complex contraction with the frequencies as minor batch axes far
+    from its best. With gradients it is one real matrix product per frequency,
+    frequency-major, [Re s, Im s] · [[Re k, Im k], [−Im k, Re k]] = [Re(s·k), Im(s·k)]
+    (with a batched trunk, D's train step is ~9 % faster than with the contraction, T's
+    ~7 %); full float32 precision on GPUs too. Under `forward_only()` (evaluation) it is
+    a sum of c_in elementwise products, which XLA fuses into one loop: forward passes
+    1.1–1.4× faster again, but a slow backward pass.
     """
-    if not _FORWARD_ONLY.get():
-        return jnp.einsum("nchf,cdhf->ndhf", spectrum, kernel, precision=HIGHEST)
-    sr, si, kr, ki = spectrum.real, spectrum.imag, kernel.real, kernel.imag
-    real = sr[:, 0, None] * kr[0][None] - si[:, 0, None] * ki[0][None]
-    imag = sr[:, 0, None] * ki[0][None] + si[:, 0, None] * kr[0][None]
-    for c in range(1, spectrum.shape[1]):
-        real = real + sr[:, c, None] * kr[c][None] - si[:, c, None] * ki[c][None]
-        imag = imag + sr[:, c, None] * ki[c][None] + si[:, c, None] * kr[c][None]
-    out: Array = jax.lax.complex(real, imag)
-    return out
+    if _FORWARD_ONLY.get():
+        sr, si, kr, ki = spectrum.real, spectrum.imag, kernel.real, kernel.imag
+        real = sr[:, 0, None] * kr[0][None] - si[:, 0, None] * ki[0][None]
+        imag = sr[:, 0, None] * ki[0][None] + si[:, 0, None] * kr[0][None]
+        for c in range(1, spectrum.shape[1]):
+            real = real + sr[:, c, None] * kr[c][None] - si[:, c, None] * ki[c][None]
+            imag = imag + sr[:, c, None] * ki[c][None] + si[:, c, None] * kr[c][None]
+        summed: Array = jax.lax.complex(real, imag)
+        return summed
+    n, c_in, h, f = spectrum.shape
+    c_out = kernel.shape[1]
+    s = jnp.transpose(spectrum.reshape(n, c_in, h * f), (2, 0, 1))  # (F, n, c_in)
+    k = jnp.transpose(kernel.reshape(c_in, c_out, h * f), (2, 0, 1))  # (F, c_in, c_out)
+    left = jnp.concatenate([s.real, s.imag], axis=-1)
+    right = jnp.concatenate(
+        [jnp.concatenate([k.real, k.imag], axis=-1), jnp.concatenate([-k.imag, k.real], axis=-1)], axis=-2
+    )
+    product = jnp.matmul(left, right, precision=HIGHEST)  # (F, n, 2·c_out)
+    mixed = jax.lax.complex(product[..., :c_out], product[..., c_out:])
+    return jnp.transpose(mixed, (1, 2, 0)).reshape(n, c_out, h, f)
 
 
 _FORWARD_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("forward_only", default=False)

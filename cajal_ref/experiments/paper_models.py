@@ -88,12 +88,32 @@ def apply_condition(params: Params, images: Array) -> Array:
     return dense(params["out"], h)
 
 
-def hyper_step(params: Params, image: Array) -> Array:
-    """One step on one image (side, side): a 13×13 kernel from the image itself, applied to it."""
-    kernel = jnp.tanh(apply_trunk(params, image[None]))[0]
+def apply_kernel(image: Array, kernel: Array) -> Array:
+    """A 13×13 kernel (169 values) applied to one image padded by 6 with −1."""
     padded = jnp.pad(image, PAD, constant_values=PAD_VALUE)
     out: Array = correlate_nchw(padded[None, None], kernel.reshape(KERNEL, KERNEL, 1, 1))[0, 0]
     return out
+
+
+def hyper_step(params: Params, image: Array) -> Array:
+    """One step on one image (side, side): a 13×13 kernel from the image itself, applied to it."""
+    return apply_kernel(image, jnp.tanh(apply_trunk(params, image[None]))[0])
+
+
+BATCH_AXIS = "image"
+"""The name of the vmap over a batch's images in D (see `batch_hyper_step`)."""
+
+
+def batch_hyper_step(params: Params, image: Array) -> Array:
+    """`hyper_step` for one image of a batch vmapped with axis_name=BATCH_AXIS.
+
+    The program applies its step to one image at a time; here the trunk runs once on
+    every image of the batch at this iteration (all_gather), and each image takes its
+    own kernel: the same values as `hyper_step` (tested), but a batched trunk, which
+    with the frequency-major channel mixing makes D's CPU train step ~9 % faster.
+    """
+    kernels = jnp.tanh(apply_trunk(params, jax.lax.all_gather(image, BATCH_AXIS)))
+    return apply_kernel(image, kernels[jax.lax.axis_index(BATCH_AXIS)])
 
 
 @dataclass(frozen=True)
@@ -131,13 +151,13 @@ def direct_model(example: ExampleProgram, side: int) -> Model:
 
     def apply(params: Params, images: Array) -> Array:
         def step(y: Array) -> Array:
-            return hyper_step(params["step"], y)
+            return batch_hyper_step(params["step"], y)
 
         def one(values: dict[str, Array]) -> Array:
             out: Array = example.program({**values, names.step: step})
             return out
 
-        return jax.vmap(one)(learned(params, images))
+        return jax.vmap(one, axis_name=BATCH_AXIS)(learned(params, images))
 
     def counts(params: Params, images: Array) -> Array:
         values = learned(params, images)
