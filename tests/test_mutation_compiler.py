@@ -529,3 +529,23 @@ def test_an_unused_context_variable_of_an_unchecked_term_gets_a_constant_axis() 
     compiled = compile_term(parse_term(Source("<e>", "true")), (("x", BOOL),), {})
     assert compiled.context == (("x", BOOL),)
     assert compiled.entries() == [[1, 1], [0, 0]]  # e_true whatever x is
+
+
+@pytest.mark.parametrize("k", [2, 15])
+def test_eta_expanded_application_compiles_to_the_identity(k: int) -> None:
+    # fun f => fun x => f x is f itself (η): its matrix is the identity on V(Nat -o Nat). At K = 15
+    # f's axis has 256 entries and x's identity 16 × 16: the large layout of an applied variable
+    d = (k + 1) ** 2
+    compiled = _compiled("fun f : Nat -o Nat => fun x : Nat => f x", k=k)
+    assert compiled.printed_shape == (d, d)
+    assert np.array_equal(compiled.printed.astype(np.int64), np.eye(d, dtype=np.int64))
+
+
+def test_application_to_a_fixed_argument_picks_the_column() -> None:
+    # fun x => fun f => f x: at x = e_a, f's matrix F ↦ F·e_a, so entry (b, (b′, a′)) of that
+    # matrix is δ(b, b′)·δ(a′, a); the outer matrix has that as column a
+    compiled = _compiled("fun x : Bool => fun f : Bool -o Bool => f x")
+    expected = [
+        [int(b == b2 and a2 == a) for a in range(2)] for b in range(2) for b2 in range(2) for a2 in range(2)
+    ]
+    assert compiled.printed.tolist() == expected
