@@ -9,13 +9,14 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import cache
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 import sympy
 
 from cajal_ref.checker import DefInfo
-from cajal_ref.compiler import compile_term
+from cajal_ref.compiler import compile_term, contraction
 from cajal_ref.compiler.contraction import order_cost
 from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import (
@@ -30,7 +31,14 @@ from cajal_ref.compiler.ir import (
     children,
 )
 from cajal_ref.compiler.lowering import term_to_neurons
-from cajal_ref.compiler.network import ConstantNeuron, DefNeuron, InputNeuron, LinearNeuron, RecurrentNeuron
+from cajal_ref.compiler.network import (
+    Application,
+    ConstantNeuron,
+    DefNeuron,
+    InputNeuron,
+    LinearNeuron,
+    RecurrentNeuron,
+)
 from cajal_ref.compiler.recurrence import _iterates, _last_nonzero, _neurons
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
@@ -549,3 +557,16 @@ def test_application_to_a_fixed_argument_picks_the_column() -> None:
         [int(b == b2 and a2 == a) for a in range(2)] for b in range(2) for b2 in range(2) for a2 in range(2)
     ]
     assert compiled.printed.tolist() == expected
+
+
+def test_a_reordered_spine_keeps_its_neurons_program_nodes() -> None:
+    ws = workspace()
+    text = "(if true then compose else compose) (fun n1 : Nat => g p n1) (fun n2 : Nat => n2) 2"
+    expr = ws.check_expression(text, "g : Bool -o Nat -o Nat, p : Bool")
+    with mock.patch.object(contraction, "MIN_WORK", 0), mock.patch.object(contraction, "MIN_SAVING", 0):
+        reordered = compile_term(expr.term, expr.context, ws.defs, nat_bound=3)
+    spine = [n for n in reordered.structure.walk() if isinstance(n, Application)]
+    assert len(spine) >= 3
+    assert all(isinstance(n.ir, Apply) and n.type == n.ir.type for n in spine)
+    # the whole spine's value: Nat, with axes g and p
+    assert reordered.printed_shape == (4, 4 * 2 * 4, 2) and reordered.context[0][0] == "g"
