@@ -16,7 +16,7 @@ import pytest
 import sympy
 
 from cajal_ref.checker import DefInfo
-from cajal_ref.compiler import compile_term, contraction
+from cajal_ref.compiler import compile_term, contraction, symbolic_bindings, symbols_for
 from cajal_ref.compiler.contraction import order_cost
 from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import (
@@ -55,7 +55,7 @@ from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
 from cajal_ref.spaces import decode
-from cajal_ref.syntax import BOOL, NAT, Source, Type
+from cajal_ref.syntax import BOOL, NAT, Opaque, Source, Type, arrow
 
 
 @cache
@@ -570,3 +570,40 @@ def test_a_reordered_spine_keeps_its_neurons_program_nodes() -> None:
     assert all(isinstance(n.ir, Apply) and n.type == n.ir.type for n in spine)
     # the whole spine's value: Nat, with axes g and p
     assert reordered.printed_shape == (4, 4 * 2 * 4, 2) and reordered.context[0][0] == "g"
+
+
+class _Printer:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def text(self, text: str) -> None:
+        self.texts.append(text)
+
+
+def test_opaque_axes_are_labelled_and_named_by_their_dimension() -> None:
+    ws = load_workspace()
+    ws.add_source(Source("img.cj", "type Img\n"))
+    expr = ws.check_expression("f x", "f : Img -o Bool, x : Img")
+    compiled = compile_term(expr.term, expr.context, ws.defs, nat_bound=2, opaque_dims={"Img": 3})
+    assert compiled.axis_labels() == [
+        ("value (Bool)", ["true", "false"]),
+        ("f : Img -o Bool", [f"({b},{i})" for b in ("true", "false") for i in range(3)]),
+        ("x : Img", ["0", "1", "2"]),
+    ]
+    fn = _compiled("not")
+    fn.opaque_dims["Unused"] = 5  # labels of Bool do not depend on opaque dims
+    assert fn.axis_labels()[0] == ("output (Bool)", ["true", "false"])
+    img = Opaque("Img")
+    f = symbols_for("f", arrow(img, BOOL), 2, {"Img": 3})
+    assert [[str(s) for s in row] for row in f] == [
+        ["f_true_0", "f_true_1", "f_true_2"],
+        ["f_false_0", "f_false_1", "f_false_2"],
+    ]
+    assert [str(s) for s in symbols_for("x", img, 2, {"Img": 3})] == ["x_0", "x_1", "x_2"]
+    with pytest.raises(CajalError) as caught:
+        symbolic_bindings([("x", img)], nat_bound=2, opaque_dims={"Img": 3}, max_symbols=2)
+    assert caught.value.kind is ErrorKind.SIZE_LIMIT and "the limit is 2 symbols" in caught.value.message
+    printer = _Printer()
+    fn._repr_pretty_(printer, False)
+    fn._repr_pretty_(printer, True)
+    assert printer.texts == [str(fn), "..."]
