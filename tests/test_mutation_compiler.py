@@ -607,3 +607,28 @@ def test_opaque_axes_are_labelled_and_named_by_their_dimension() -> None:
     fn._repr_pretty_(printer, False)
     fn._repr_pretty_(printer, True)
     assert printer.texts == [str(fn), "..."]
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        # f : Nat -o Bool at K = 63: x's identity (64 × 64) times 2 rows reaches the large layout,
+        # with f's two axes of different sizes (2 rows, 64 columns)
+        ("fun f : Nat -o Bool => fun x : Nat => f x", None),
+        # f a context variable, not an enclosing fun: its axis is not among the preferred ones
+        ("fun x : Nat => f x", "f : Nat -o Bool"),
+    ],
+)
+def test_eta_with_a_rectangular_function_is_the_identity(text: str, ctx: str | None) -> None:
+    compiled = _compiled(text, ctx, k=63)
+    d = 2 * 64  # dim V(Nat -o Bool)
+    assert compiled.shape == (d * d,) if ctx is None else compiled.shape == (d, d)
+    assert np.array_equal(compiled.tensor.reshape(d, d).astype(np.int64), np.eye(d, dtype=np.int64))
+
+
+def test_a_fun_under_an_if_on_an_outer_binder_is_the_same_for_both() -> None:
+    # the outer binder a is not an axis of `f x` when x and f are abstracted
+    fn = "fun f : Bool -o Bool => fun x : Bool => f x"
+    compiled = _compiled(f"fun a : Bool => if a then ({fn}) else ({fn})")
+    identity = [int(i == j) for i in range(4) for j in range(4)]  # η: the identity on V(Bool -o Bool)
+    assert compiled.printed.tolist() == [[e, e] for e in identity]
