@@ -1,4 +1,4 @@
-"""A pytest plugin for `make mutation` only: each mutant's tests run fastest first.
+"""A pytest plugin for `make mutation` only: each mutant's tests run fastest first, on empty caches.
 
 mutmut runs pytest with `-x` on the tests that reach the mutated function, in an arbitrary
 order. Which test fails first never changes the verdict (killed or survived), only how soon a
@@ -10,6 +10,7 @@ is left alone. Loaded by `-p tests.mutation_order` in pyproject's [tool.mutmut] 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     durations = _durations()
     if durations:
         items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+
+
+_CACHES = (
+    ("cajal_ref.compiler.evaluation", ("_SHIFTS", "_CONSTANTS", "_DIMS")),
+    ("cajal_ref.compiler.lowering", ("_LOWERED_DEFS",)),
+    ("cajal_ref.compiler.tensors", ("_IDENTITIES",)),
+)
+_LRU = ("cajal_ref.compiler.recurrence", ("_neurons", "_iterates"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Empty the compiler's process-wide caches before each mutant's tests.
+
+    mutmut forks every mutant's run from a process whose caches (Sh, constants, dims, lowered
+    prelude defs, identities, the cost model's counts) the unmutated code filled: a mutant in the
+    code that fills them would never run. Emptied, they are refilled by the code under test.
+    """
+    del session
+    for module_name, names in _CACHES:
+        module = sys.modules.get(module_name)
+        for name in names if module is not None else ():
+            getattr(module, name).clear()
+    module = sys.modules.get(_LRU[0])
+    for name in _LRU[1] if module is not None else ():
+        clear = getattr(getattr(module, name), "cache_clear", None)
+        if clear is not None:
+            clear()
