@@ -632,3 +632,18 @@ def test_a_fun_under_an_if_on_an_outer_binder_is_the_same_for_both() -> None:
     compiled = _compiled(f"fun a : Bool => if a then ({fn}) else ({fn})")
     identity = [int(i == j) for i in range(4) for j in range(4)]  # η: the identity on V(Bool -o Bool)
     assert compiled.printed.tolist() == [[e, e] for e in identity]
+
+
+def test_a_step_compiled_per_basis_vector_keeps_its_first_column_as_the_step_network() -> None:
+    # y is used inside the inner step: the outer step is compiled at y = e_j, column by column
+    assert _program(
+        "iter 2 { zero => 1 | succ y => iter 2 { zero => zero | succ z => add y z } }"
+    ).root.step.per_basis
+    compiled = _compiled("iter 2 { zero => 1 | succ y => iter 2 { zero => zero | succ z => add y z } }")
+    # by hand: h₀ = 1, h₁ = 1 + 1 = 2, h₂ = 2 + 2 = 4 (each step adds y to zero twice)
+    assert compiled.entries() == [0, 0, 0, 0]  # 4 > K = 3: truncated to the zero vector
+    root = compiled.structure
+    assert isinstance(root, RecurrentNeuron) and root.step_network is not None
+    assert root.children()[-1] is root.step_network
+    small = _compiled("iter 1 { zero => 1 | succ y => iter 2 { zero => zero | succ z => add y z } }")
+    assert small.entries() == [0, 0, 1, 0]  # h₁ = 2
