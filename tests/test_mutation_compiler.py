@@ -42,6 +42,7 @@ from cajal_ref.compiler.network import (
 from cajal_ref.compiler.recurrence import _iterates, _last_nonzero, _neurons
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
+    DeferredTensor,
     SparseMatrix,
     Tensor,
     _exact_array,
@@ -568,6 +569,9 @@ def test_a_reordered_spine_keeps_its_neurons_program_nodes() -> None:
     spine = [n for n in reordered.structure.walk() if isinstance(n, Application)]
     assert len(spine) >= 3
     assert all(isinstance(n.ir, Apply) and n.type == n.ir.type for n in spine)
+    # every partial application (built on demand) depends on g and p, the first argument's axes
+    partial = [n for n in spine if isinstance(n.value, DeferredTensor)]
+    assert partial and all(n.value.names == ("g", "p") for n in partial)
     # the whole spine's value: Nat, with axes g and p
     assert reordered.printed_shape == (4, 4 * 2 * 4, 2) and reordered.context[0][0] == "g"
 
