@@ -41,12 +41,14 @@ from cajal_ref.compiler.network import (
 )
 from cajal_ref.compiler.recurrence import _iterates, _last_nonzero, _neurons
 from cajal_ref.compiler.tensors import (
+    _IDENTITIES,
     _INT64_SAFE,
     DeferredTensor,
     SparseMatrix,
     Tensor,
     _exact_array,
     _exact_entry,
+    _identity,
     _max_bound,
     _maxabs,
     _merge_axes,
@@ -651,3 +653,14 @@ def test_a_step_compiled_per_basis_vector_keeps_its_first_column_as_the_step_net
     assert root.children()[-1] is root.step_network
     small = _compiled("iter 1 { zero => 1 | succ y => iter 2 { zero => zero | succ z => add y z } }")
     assert small.entries() == [0, 0, 1, 0]  # h₁ = 2
+
+
+def test_small_identities_are_shared_and_read_only_large_ones_fresh() -> None:
+    _IDENTITIES.clear()
+    three = _identity(3)
+    assert three.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]] and three.dtype == np.int64
+    assert _identity(3) is three and not three.flags.writeable
+    assert _identity(256) is _identity(256) and not _identity(256).flags.writeable
+    large = _identity(257)
+    assert large is not _identity(257) and large.flags.writeable
+    assert np.array_equal(large, np.eye(257, dtype=np.int64))
