@@ -171,7 +171,11 @@ class RecurrentNeuron(NeuronNode):
 
 @dataclass(eq=False)
 class DefNeuron(NeuronNode):
-    """A reference to a def: its compiled body (shared by every reference)."""
+    """A reference to a def: its compiled body.
+
+    References compiled as values share one body; a def applied to arguments runs its
+    body on them (substitution), so each such application has a body of its own.
+    """
 
     name: str
     body: NeuronNode
