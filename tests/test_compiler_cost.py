@@ -205,9 +205,9 @@ def test_a_reordered_spine_equals_left_to_right_and_keeps_its_partial_values() -
         "g : Bool -o Nat -o Nat, p : Bool",
     )
     with mock.patch.object(contraction, "MIN_WORK", 10**18):
-        plain = compile_term(expr.term, expr.context, ws.defs, nat_bound=5)
+        plain = compile_term(expr.term, expr.context, ws.defs, nat_bound=3)
     with _reorder_always():
-        reordered = compile_term(expr.term, expr.context, ws.defs, nat_bound=5)
+        reordered = compile_term(expr.term, expr.context, ws.defs, nat_bound=3)
     assert reordered.tensor.tolist() == plain.tensor.tolist()
 
     def partials(c: Compiled) -> list[Any]:
