@@ -621,3 +621,26 @@ def test_a_self_reference_and_a_near_name_complete_the_unbound_message() -> None
     )
     err = only_error("def f : Bool -o Bool = fun value : Bool => valeu")
     assert err.message == unbound.format("valeu") + "; did you mean `value`?"
+
+
+def test_checking_builds_no_derivation_until_one_is_asked_for() -> None:
+    # the derivation is lazy: checking a long program must not pay for (or keep) one node per
+    # subterm; asking for it builds the five nodes of fun x => if x then false else true
+    from unittest import mock
+
+    from cajal_ref import checker
+
+    built: list[str] = []
+
+    class Counted(Derivation):
+        def __init__(self, rule: str, *rest: object) -> None:
+            built.append(rule)
+            super().__init__(rule, *rest)  # type: ignore[arg-type]
+
+    term = parse_term("fun x : Bool => if x then false else true")
+    with mock.patch.object(checker, "Derivation", Counted):
+        typing = check_term(term)
+        assert built == []
+        derivation = typing.derivation
+    assert len(built) == 5
+    assert derivation.rule == built[-1]
