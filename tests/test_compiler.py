@@ -39,7 +39,7 @@ from cajal_ref.compiler import (
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.syntax import BOOL, NAT, App, Numeral, Succ, Term, Var, Zero
-from tests.cli_helpers import cajal_process
+from tests.cli_helpers import cajal
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -567,8 +567,9 @@ def test_add_and_mult_on_numerals(m: int, n: int, k: int) -> None:
 # ---------------------------------------------------------------------------
 
 def cajal_compile(*args: str) -> subprocess.CompletedProcess[str]:
-    """`cajal compile ARGS` as a subprocess."""
-    return cajal_process("compile", *args)
+    """`cajal compile ARGS`, run in this process (test_cli.py runs the real command's process)."""
+    code, out, err = cajal("compile", *args)
+    return subprocess.CompletedProcess(["cajal", "compile", *args], code, out, err)
 
 
 def test_cli_not_json() -> None:
