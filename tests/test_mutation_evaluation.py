@@ -183,3 +183,28 @@ def test_a_lowered_def_is_reused_while_every_def_it_reaches_is_unchanged() -> No
     }  # outer and inner keep their bodies; two, reached through inner, does not
     assert compile_term(parse_term("outer"), (), changed, nat_bound=3).entries() == [0, 1, 0, 0]
     assert compile_term(parse_term("outer"), (), defs, nat_bound=3).entries() == [0, 0, 1, 0]
+
+
+# ---------------------------------------------------------------------------
+# the memory layout of a large η-expansion
+# ---------------------------------------------------------------------------
+
+PICK = "if b then (if c then 0 else 1) else (if c then 2 else 3)"
+"""m(b, c) ∈ {0, 1, 2, 3}: an argument with two axes of their own size (2), unlike f's (K+1)."""
+
+
+def test_a_context_function_applied_under_two_funs_is_its_basis_images() -> None:
+    # f an axis (the identity of V(Nat -o Nat)) applied to an argument with axes b and c: at
+    # K = 31 the product is laid out with the enclosing funs' axes first (c, b, then f)
+    k = 31
+    n = k + 1
+    c = compiled(f"fun b : Bool => fun c : Bool => f ({PICK})", "f : Nat -o Nat", k=k)
+    assert c.tensor.shape == (n * 2 * 2, n * n)
+    # by hand (SPEC §5/§8): value index (row·2 + c)·2 + b of the nested matrices, f's index r·n + a;
+    # at f = E_ra, b, c the value is e_r if a = m(b, c), else 0
+    want = np.zeros((n, 2, 2, n, n), dtype=np.int64)
+    for bi, b in enumerate((True, False)):
+        for ci, cv in enumerate((True, False)):
+            m = (0 if cv else 1) if b else (2 if cv else 3)
+            want[np.arange(n), ci, bi, np.arange(n), m] = 1
+    assert np.array_equal(c.tensor.astype(np.int64), want.reshape(n * 4, n * n))
