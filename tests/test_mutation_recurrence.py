@@ -1,0 +1,145 @@
+"""The recurrent neuron of `iter` (compiler/recurrence.py), route by route (issue 15).
+
+`iter count { zero => base | succ y => step }` takes one of three routes: the step run on the
+state (y linear), S's matrix built once (a ground state whose step iterates, or small cheap
+products), or S from the columns S·e_j the states need (y used inside a nested step). Each
+test picks inputs where a route's own arithmetic matters (Fractions, entries past 2⁶², zero
+states, axes carried by the state, the exact size limits) and takes its expectation from hand
+arithmetic on Python ints and Fractions (S written out, hᵢ₊₁ = S·hᵢ, SPEC §5) or from SPEC §8's
+messages, never from the compiler's own output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any
+
+import pytest
+
+from cajal_ref.compiler import (
+    Compiled,
+    RecurrentNeuron,
+    compile_program,
+    compile_term,
+    term_to_neurons,
+)
+from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.parser import parse_term_text
+from cajal_ref.syntax import NAT, Source
+
+
+@cache
+def workspace() -> Workspace:
+    ws = load_workspace()
+    ws.add_source(Source("img.cj", "type Img\n"))
+    return ws
+
+
+def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
+
+
+def neuron(compiled: Compiled) -> RecurrentNeuron:
+    """The outermost `iter` of a compiled program."""
+    return next(n for n in compiled.structure.walk() if isinstance(n, RecurrentNeuron))
+
+
+def matmul(a: list[list[Any]], b: list[list[Any]]) -> list[list[Any]]:
+    return [[sum(a[i][t] * b[t][j] for t in range(len(b))) for j in range(len(b[0]))] for i in range(len(a))]
+
+
+def column(v: list[Any]) -> list[list[Any]]:
+    return [[x] for x in v]
+
+
+def error_of(fn: Any) -> CajalError:
+    with pytest.raises(CajalError) as info:
+        fn()
+    return info.value
+
+
+# ---------------------------------------------------------------------------
+# refusals: a step over an unbound variable, the two size guards, a shared variable
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "names"),
+    [
+        # S's matrix (a cheap ground step)
+        ("iter n { zero => x | succ y => f y }", "f : Nat -o Nat, n : Nat, x : Nat", "f"),
+        # the step run once on x
+        ("iter 1 { zero => x | succ y => f (g y) }", "f : Nat -o Nat, g : Nat -o Nat, x : Nat", "f, g"),
+    ],
+)
+def test_a_program_that_does_not_list_its_step_weights_is_refused_at_its_iter(
+    text: str, ctx: str, names: str
+) -> None:
+    # compile_program trusts the program's list of recurrent weights; with f (and g) left out
+    # of it, unbound (axes), the `iter` itself refuses to run a step that depends on them
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    program = dataclasses.replace(term_to_neurons(expr.term, expr.context, ws.defs), recurrent_weights=())
+    err = error_of(lambda: compile_program(program, nat_bound=2))
+    assert err.kind is ErrorKind.UNBOUND_WEIGHT
+    assert err.message == f"the step of this `iter` depends on {names}, which must be bound to values"
+    assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == text
+
+
+STATES = (
+    "the states of the `iter` would need a tensor of 64 entries at K = 3: its value has type Nat (dim 4), "
+    "with axes x : Nat (dim 4); the limit is 63 (max_entries / --max-entries), or choose a smaller K "
+    "(--nat-bound)"
+)
+
+
+def test_the_states_of_an_iter_are_refused_one_entry_over_the_limit() -> None:
+    # h₀ … h₃ of a state with an axis x: 4 states × 4 × 4 = 64 entries (the result has 16)
+    text, ctx = "iter 3 { zero => x | succ y => succ y }", "x : Nat"
+    err = error_of(lambda: compile_expr(text, ctx, k=3, max_entries=63))
+    assert err.kind is ErrorKind.SIZE_LIMIT and err.message == STATES
+    assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == text
+    # at the limit itself: compiled, and succ³ x is x + 3 (only x = 0 stays within K = 3)
+    assert compile_expr(text, ctx, k=3, max_entries=64).tensor.tolist() == [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+    ]
+
+
+def test_the_result_of_an_iter_whose_count_has_an_axis_is_refused_one_entry_over_the_limit() -> None:
+    # count `g 2` has shape (4, 16), its last nonzero coefficient is K = 3: the 4 states of x
+    # take 64 entries, the result (x's value and axis, then g's axis) 4·4·16 = 256
+    text, ctx = "iter (g 2) { zero => x | succ y => y }", "g : Nat -o Nat, x : Nat"
+    err = error_of(lambda: compile_expr(text, ctx, k=3, max_entries=255))
+    assert err.kind is ErrorKind.SIZE_LIMIT
+    assert err.message == (
+        "the `iter` would need a tensor of 256 entries at K = 3: its value has type Nat (dim 4), with axes "
+        "x : Nat (dim 4), g : Nat -o Nat (dim 16); the limit is 255 (max_entries / --max-entries), "
+        "or choose a smaller K (--nat-bound)"
+    )
+    assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == text
+    # at the limit: the step is the identity, so the result is x times the sum of g 2's
+    # coefficients; at g = the basis matrix with a 1 at (row b, column a), index 4b + a (SPEC §8),
+    # g 2 is e_b when a = 2 and the zero vector otherwise
+    tensor = compile_expr(text, ctx, k=3, max_entries=256).tensor
+    assert tensor.shape == (4, 16, 4)  # the value, then the context's axes in its order: g, x
+    assert all(
+        tensor[v, g, x] == (v == x and g % 4 == 2) for v in range(4) for x in range(4) for g in range(16)
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["iter x { zero => x | succ y => y }", "iter (succ x) { zero => x | succ y => y }"]
+)
+def test_an_unchecked_iter_whose_count_and_base_share_a_variable_is_refused(text: str) -> None:
+    term = parse_term_text(text)
+    err = error_of(lambda: compile_term(term, (("x", NAT),), workspace().defs, nat_bound=2))
+    assert err.kind is ErrorKind.USED_TWICE
+    assert err.message == "variable `x` is used twice (the compiler needs a linearly typed term)"
+    assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == text
