@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sympy
 
 from cajal_ref.compiler import (
     Abstraction,
@@ -112,6 +113,20 @@ def test_a_float_array_of_any_width_is_refused_as_a_float_array(dtype: Any) -> N
     assert caught.value.kind is ErrorKind.BAD_BINDING
     assert caught.value.message == (
         "`x` is bound to a float array; the exact compiler takes ints, Fractions or sympy values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [(sympy.Float(0.5), "float"), (sympy.sqrt(2) * sympy.Float(1.5), "float"), (0.5, "float"), ("1", "str")],
+)
+def test_an_inexact_entry_is_refused_naming_the_entry_and_why(entry: Any, reason: str) -> None:
+    with pytest.raises(CajalError) as caught:
+        compiled("x", "x : Bool", k=1, bindings={"x": [1, entry]})
+    assert caught.value.kind is ErrorKind.BAD_BINDING
+    assert caught.value.message == (
+        f"`x`: entry {entry!r} is not exact (use ints, fractions.Fraction or sympy; "
+        f"floats are not allowed) [{reason}]"
     )
 
 
