@@ -1,0 +1,198 @@
+"""Application by substitution and reordered spines: what mutmut's survivors showed untested (issue 15).
+
+Covers `compiler/substitution.py` (a spine whose head is a `fun` or a def run on its arguments:
+the network it leaves, which arguments bind a recurrent-weight parameter, the matrix products
+for parameters left unbound and their size guard), the size guard inside a reordered spine
+(`compiler/contraction.py`) and `recurrent_sum` under a strict array namespace.
+
+Expectations come from the interpreter (every value below is compared with it on every basis
+input, or by linearity with sums of its values), from hand arithmetic on the sizes of tensors
+(written out in comments), or from the law that a reordered spine equals left to right — never
+from the compiler's own output captured and pasted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cajal_ref.compiler import Compiled, compile_term
+from cajal_ref.compiler.ir import Abstract, DefRef
+from cajal_ref.compiler.network import Abstraction, Application, DefNeuron, InputNeuron, NeuronNode
+from cajal_ref.compiler.substitution import _basis_index
+from cajal_ref.compiler.tensors import DeferredTensor, Tensor
+from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.interpreter import evaluate
+from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.spaces import dim, enc
+from cajal_ref.syntax import BOOL, Arrow, Type
+
+
+@cache
+def workspace() -> Workspace:
+    return load_workspace()
+
+
+def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
+
+
+def domain(t: Type, k: int) -> list[Any]:
+    return [True, False] if t == BOOL else list(range(k + 1))
+
+
+def expected_vector(value: Any, t: Type, k: int) -> list[int]:
+    """SPEC §5 by hand: enc(value) (zero past K); for A -o B the row-major matrix of images."""
+    if isinstance(t, Arrow):
+        rows, cols = dim(t.cod, k), dim(t.dom, k)
+        out = [0] * (rows * cols)
+        for a, arg in enumerate(domain(t.dom, k)):
+            image = expected_vector(value(arg), t.cod, k)
+            for b in range(rows):
+                out[b * cols + a] = image[b]
+        return out
+    encoded = enc(value, t, k)
+    return [0] * dim(t, k) if encoded is None else [int(x) for x in encoded]
+
+
+def assert_value_is_the_interpreters(tensor: Tensor, text: str, ctx: str | None, k: int) -> int:
+    """Every column of a tensor whose axes are ctx's variables (in any order) is the
+    interpreter's value of `text` at those variables' basis values. Returns the columns checked."""
+    ws = workspace()
+    expr = ws.check_expression(text, ctx)
+    types = dict(expr.context)
+    names = tensor.names
+    entries = tensor.exact()
+    assert sorted(names) == sorted(types)
+    assert entries.shape[1:] == tuple(dim(types[n], k) for n in names)
+    count = 0
+    for values in itertools.product(*(domain(types[n], k) for n in names)):
+        index = tuple(domain(types[n], k).index(v) for n, v in zip(names, values, strict=True))
+        got = [entries[(i, *index)] for i in range(entries.shape[0])]
+        env = dict(zip(names, values, strict=True))
+        assert got == expected_vector(evaluate(expr.term, env, ws.defs).value, expr.type, k), env
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------
+# the network of a spine run by substitution
+# ---------------------------------------------------------------------------
+
+
+def test_an_applied_fun_leaves_its_abstractions_and_partial_values_in_the_network() -> None:
+    # (fun x => fun y => and y (xor x r)) p q: the head is a `fun` with a free r, so its value
+    # (built only when asked) has an axis r; `fun y` inside it has the head's value at x = p
+    ctx = "p : Bool, q : Bool, r : Bool"
+    head = "fun x : Bool => fun y : Bool => and y (xor x r)"
+    c = compile_expr(f"({head}) p q", ctx, k=1)
+    root = c.structure
+    assert isinstance(root, Application) and isinstance(root.fn, Application)
+    assert isinstance(root.arg, InputNeuron) and root.arg.name == "q"
+    partial = root.fn
+    assert isinstance(partial.arg, InputNeuron) and partial.arg.name == "p"
+    outer = partial.fn
+    assert isinstance(outer, Abstraction) and not outer.per_basis
+    assert outer.param == "x" and isinstance(outer.ir, Abstract) and outer.ir.param == "x"
+    inner = outer.body
+    assert isinstance(inner, Abstraction) and not inner.per_basis
+    assert inner.param == "y" and isinstance(inner.ir, Abstract) and inner.ir.param == "y"
+    body = inner.body
+    assert isinstance(body, NeuronNode) and not isinstance(body, Abstraction) and body.type == BOOL
+    # every node of the spine is where the walk finds it, each once
+    walked = list(root.walk())
+    for node in (root, partial, outer, inner, body):
+        assert sum(n is node for n in walked) == 1
+    # values: the head's matrix (deferred), the head at x = p (shared by `fun y` and `head p`)
+    assert isinstance(outer.value, DeferredTensor) and isinstance(partial.value, DeferredTensor)
+    assert inner.value is partial.value
+    assert set(outer.value.names) == {"r"}
+    assert_value_is_the_interpreters(outer.value, head, "r : Bool", 1)
+    assert set(partial.value.names) == {"p", "r"}
+    assert_value_is_the_interpreters(partial.value, f"({head}) p", "p : Bool, r : Bool", 1)
+    assert set(root.value.names) == {"p", "q", "r"}
+    assert_value_is_the_interpreters(root.value, f"({head}) p q", ctx, 1)
+    assert_value_is_the_interpreters(Tensor(c.tensor, c.context), f"({head}) p q", ctx, 1)
+
+
+def test_an_applied_def_is_a_def_neuron_over_its_own_abstractions() -> None:
+    # `and p q`: the def's neuron carries and's matrix (not a partial application), and its
+    # body is the def's `fun x => fun y => …` with the body that ran on p and q inside
+    ctx = "p : Bool, q : Bool"
+    c = compile_expr("and p q", ctx, k=1)
+    root = c.structure
+    assert isinstance(root, Application) and isinstance(root.fn, Application)
+    head = root.fn.fn
+    assert isinstance(head, DefNeuron) and head.name == "and" and isinstance(head.ir, DefRef)
+    assert head.value.names == ()
+    assert_value_is_the_interpreters(head.value, "and", None, 1)
+    assert isinstance(head.body, Abstraction) and head.body.param == "x"
+    assert isinstance(head.body.body, Abstraction) and head.body.body.param == "y"
+    assert head.body.value is head.value
+    assert_value_is_the_interpreters(root.fn.value, "and p", "p : Bool", 1)
+    assert_value_is_the_interpreters(root.value, "and p q", ctx, 1)
+
+
+def test_a_def_applied_twice_runs_its_body_once_per_application() -> None:
+    # each application of `not` has a body of its own, with its own argument
+    c = compile_expr("and (not p) (not q)", "p : Bool, q : Bool", k=1)
+    nots = [n for n in c.structure.walk() if isinstance(n, DefNeuron) and n.name == "not"]
+    assert len(nots) == 2 and nots[0].body is not nots[1].body
+    assert_value_is_the_interpreters(
+        Tensor(c.tensor, c.context), "and (not p) (not q)", "p : Bool, q : Bool", 1
+    )
+
+
+# ---------------------------------------------------------------------------
+# which arguments bind a parameter that is a recurrent weight
+# ---------------------------------------------------------------------------
+
+
+def test_a_def_whose_matrix_is_over_the_limit_still_runs_on_basis_arguments() -> None:
+    # mult's matrix at K = 9 has 10 · 10 · 10 = 1,000 entries; its m is a recurrent weight
+    # (used in the step), bound to e_2 by substitution, so `mult 2 3` never builds that matrix
+    c = compile_expr("mult 2 3", k=9, max_entries=999)
+    assert c.tensor.tolist() == expected_vector(6, c.type, 9)
+    with pytest.raises(CajalError) as err:  # the matrix route is refused at that limit
+        compile_expr("mult", k=9, max_entries=999)
+    assert err.value.kind is ErrorKind.SIZE_LIMIT
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        [0, 0, 2, 0],  # 2·e_2: not a basis vector, its double
+        [0, 1, 1, 0],  # e_1 + e_2
+        [0, 0, 0, 0],  # zero (what a numeral past K encodes)
+        [0, 0, 1, 0],  # e_2
+    ],
+)
+def test_a_weight_parameter_bound_to_any_vector_is_linear_in_it(m: list[int]) -> None:
+    # `mult x n` with x bound to m: T3's linearity gives Σ_j m_j · (interpreter's mult j n)
+    k = 3
+    c = compile_expr("mult x n", "x : Nat, n : Nat", k=k, bindings={"x": m})
+    ws = workspace()
+    mult = ws.check_expression("mult x n", "x : Nat, n : Nat")
+    for n in range(k + 1):
+        want = [0] * (k + 1)
+        for j, coefficient in enumerate(m):
+            image = expected_vector(evaluate(mult.term, {"x": j, "n": n}, ws.defs).value, mult.type, k)
+            want = [w + coefficient * e for w, e in zip(want, image, strict=True)]
+        assert c.tensor[:, n].tolist() == want, n
+
+
+def test_only_an_int64_basis_vector_without_axes_is_a_basis_index() -> None:
+    assert _basis_index(Tensor(np.array([0, 0, 1, 0], dtype=np.int64))) == 2
+    assert _basis_index(Tensor(np.array([1, 0], dtype=np.int64))) == 0
+    for not_basis in ([0, 0, 2, 0], [0, 1, 1, 0], [0, 0, 0, 0], [0, -1, 0, 0]):
+        assert _basis_index(Tensor(np.array(not_basis, dtype=np.int64))) is None, not_basis
+    # the same entries as exact objects (a value past int64's safe range was involved): not taken
+    assert _basis_index(Tensor(np.array([0, 1, 0], dtype=object))) is None
+    # a vector with an axis is one vector per value of that variable, not one basis vector
+    assert _basis_index(Tensor(np.array([[1, 0], [0, 0]], dtype=np.int64), (("b", BOOL),))) is None
