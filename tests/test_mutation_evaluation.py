@@ -22,6 +22,7 @@ import sympy
 
 from cajal_ref.compiler import (
     Abstraction,
+    Application,
     Compiled,
     RecurrentNeuron,
     compile_term,
@@ -62,6 +63,28 @@ def test_a_per_basis_subterm_too_large_to_hoist_is_built_per_column(limit: int) 
     # one under that it is refused there and built at each y = e_j instead (same value)
     # by hand: h₀ = 1, h₁ = add 1 (add 1 0) = 2
     assert compiled(NESTED, k=3, max_entries=limit).entries() == [0, 0, 1, 0]
+
+
+def test_a_def_applied_twice_to_the_same_basis_vector_shares_one_network() -> None:
+    # x is used inside the step: rep's body is compiled at x = e_j; both `rep 1` bind x to the
+    # same e_1, so the body's network there is built once and shared (memoised on that binding)
+    ws = load_workspace()
+    ws.add_source(
+        Source(
+            "rep.cj", "def rep : Nat -o Nat = fun x : Nat => iter 2 { zero => zero | succ y => add x y }\n"
+        )
+    )
+    expr = ws.check_expression("add (rep 1) (rep 1)")
+    c = compile_term(expr.term, expr.context, ws.defs, nat_bound=3)
+    assert c.entries() == [0, 0, 0, 0]  # by hand: rep 1 = 2, 2 + 2 = 4 > K = 3: the zero vector
+    apps = [n for n in c.structure.walk() if isinstance(n, Application) and str(n.term) == "rep 1"]
+    assert len(apps) == 2
+    iters = [
+        [n for n in app.walk() if isinstance(n, RecurrentNeuron) and "add x y" in str(n.term)] for app in apps
+    ]
+    assert len(iters[0]) == len(iters[1]) == 1 and iters[0][0] is iters[1][0]
+    small = compile_term(ws.check_expression("rep 1").term, (), ws.defs, nat_bound=3)
+    assert small.entries() == [0, 0, 1, 0]  # by hand: 1 + 1 = 2
 
 
 # ---------------------------------------------------------------------------
