@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from cajal_ref.compiler import (
+    Abstraction,
     Compiled,
     RecurrentNeuron,
     compile_program,
@@ -27,7 +28,7 @@ from cajal_ref.compiler import (
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term_text
-from cajal_ref.syntax import NAT, Source
+from cajal_ref.syntax import BOOL, NAT, Source
 
 
 @cache
@@ -143,3 +144,47 @@ def test_an_unchecked_iter_whose_count_and_base_share_a_variable_is_refused(text
     assert err.kind is ErrorKind.USED_TWICE
     assert err.message == "variable `x` is used twice (the compiler needs a linearly typed term)"
     assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == text
+
+
+# ---------------------------------------------------------------------------
+# S from its columns: y is used inside a nested step (Abstract.per_basis)
+# ---------------------------------------------------------------------------
+
+DOUBLING = "iter 1 { zero => succ x | succ y => iter 2 { zero => zero | succ z => add y z } }"
+"""The step doubles y (y + y + 0, zero past K): at K = 3, S = [e₀, e₂, 0, 0] by columns."""
+
+
+def test_states_of_a_per_basis_step_continue_past_a_zero_state_with_the_base_axes() -> None:
+    compiled = compile_expr(f"fun x : Nat => {DOUBLING}", k=3)
+    root = neuron(compiled)
+    assert len(root.computed_states) == 2  # the count is 1: h₀ and h₁
+    # by hand, column x of each state: h₀ = x + 1, h₁ = 2(x + 1) (within K = 3 only at x = 0),
+    # then h₂ = h₃ = 0 (S·e₂ = e₄ is past K; S·0 = 0, a state with no nonzero coordinate)
+    h0 = [[int(v == x + 1) for x in range(4)] for v in range(4)]
+    h1 = [[int(v == 2 and x == 0) for x in range(4)] for v in range(4)]
+    zero = [[0] * 4 for _ in range(4)]
+    states = root.states
+    assert [s.to_nested() for s in states] == [h0, h1, zero, zero]
+    assert all(s.axes == (("x", NAT),) for s in states)
+    assert compiled.printed.tolist() == h1
+    # S itself, built on demand for figures: column j is e_{2j}, or 0 past K
+    assert root.step_matrix.to_nested() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+# ---------------------------------------------------------------------------
+# S's matrix built once: a small ground state with cheap products
+# ---------------------------------------------------------------------------
+
+
+def test_a_cheap_ground_step_builds_s_once_and_its_states_keep_the_base_axes() -> None:
+    compiled = compile_expr("fun x : Bool => iter 2 { zero => x | succ b => not b }", k=3)
+    root = neuron(compiled)
+    # S is the matrix of `not`, and it is what the neuron built (its step network)
+    assert isinstance(root.step_network, Abstraction) and root.step_network is root.step
+    assert root.children()[-1] is root.step_network
+    assert root.step_matrix.to_nested() == [[0, 1], [1, 0]]
+    # by hand: the states alternate x, not x, x, not x (continued to K = 3 on demand)
+    identity, swap = [[1, 0], [0, 1]], [[0, 1], [1, 0]]
+    assert [s.to_nested() for s in root.states] == [identity, swap, identity, swap]
+    assert all(s.axes == (("x", BOOL),) for s in root.states)
+    assert compiled.printed.tolist() == [[1, 0], [0, 1]]  # iter 2: not (not x) = x
