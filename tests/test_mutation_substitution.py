@@ -16,13 +16,15 @@ from __future__ import annotations
 import itertools
 from functools import cache
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 
-from cajal_ref.compiler import Compiled, compile_term
+from cajal_ref.compiler import Compiled, compile_term, contraction
 from cajal_ref.compiler.ir import Abstract, DefRef
 from cajal_ref.compiler.network import Abstraction, Application, DefNeuron, InputNeuron, NeuronNode
+from cajal_ref.compiler.primitives import recurrent_sum
 from cajal_ref.compiler.substitution import _basis_index
 from cajal_ref.compiler.tensors import DeferredTensor, Tensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
@@ -196,3 +198,102 @@ def test_only_an_int64_basis_vector_without_axes_is_a_basis_index() -> None:
     assert _basis_index(Tensor(np.array([0, 1, 0], dtype=object))) is None
     # a vector with an axis is one vector per value of that variable, not one basis vector
     assert _basis_index(Tensor(np.array([[1, 0], [0, 0]], dtype=np.int64), (("b", BOOL),))) is None
+
+
+# ---------------------------------------------------------------------------
+# parameters left unbound: matrix products after the body, and their size guard
+# ---------------------------------------------------------------------------
+
+# The head's body after `c` is an `if` (not a `fun`): c is bound to b, the other two
+# arguments are applied to the if's matrix one at a time.
+UNBOUND_SPINE = "(fun c : Bool => if c then and else or) b (and q (and r s)) true"
+UNBOUND_CTX = "b : Bool, q : Bool, r : Bool, s : Bool"
+
+
+def test_arguments_past_the_bound_parameters_are_applied_and_agree_with_the_interpreter() -> None:
+    c = compile_expr(UNBOUND_SPINE, UNBOUND_CTX, k=1)
+    assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), UNBOUND_SPINE, UNBOUND_CTX, 1) == 16
+    # an argument that is a variable (the identity of its axis) applied the same way
+    text = "(fun c : Bool => if c then (fun n : Nat => succ n) else double) b m"
+    c = compile_expr(text, "b : Bool, m : Nat", k=3)
+    assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, "b : Bool, m : Nat", 3) == 8
+
+
+def test_the_product_with_an_unbound_parameter_is_refused_past_the_limit_exactly() -> None:
+    # the largest tensor is `head b (and q (and r s))`: a Bool -o Bool (dim 4) for each of
+    # b, q, r, s (2⁴ combinations) = 64 entries; the result (Bool, 2 · 16 = 32) and every
+    # other intermediate (the if of two 8-entry matrices over b: 32) are smaller
+    c = compile_expr(UNBOUND_SPINE, UNBOUND_CTX, k=1, max_entries=64)
+    assert_value_is_the_interpreters(Tensor(c.tensor, c.context), UNBOUND_SPINE, UNBOUND_CTX, 1)
+    with pytest.raises(CajalError) as err:
+        compile_expr(UNBOUND_SPINE, UNBOUND_CTX, k=1, max_entries=63)
+    e = err.value
+    assert e.kind is ErrorKind.SIZE_LIMIT
+    assert "the application would need a tensor of 64 entries at K = 1" in e.message
+    assert "the limit is 63 (max_entries / --max-entries)" in e.message
+    assert ", with axes " in e.message
+    for name in "qrs":
+        assert f"{name} : Bool (dim 2)" in e.message
+
+
+# ---------------------------------------------------------------------------
+# the size guard inside a reordered spine
+# ---------------------------------------------------------------------------
+
+
+def _reorder_always() -> Any:
+    return mock.patch.multiple(contraction, MIN_WORK=0, MIN_SAVING=0)
+
+
+def test_a_reordered_spine_is_refused_at_its_largest_intermediate_exactly() -> None:
+    # f : Nat -o Nat -o Nat bound to a 16 × 4 matrix F (a user's value: no guard of its own),
+    # applied to a₁ = `if b then 1 else 2` and a₂ = `if p then 0 else 3` at K = 3. Contracting
+    # a₁ first leaves `f a₁`: Nat -o Nat (dim 16) for each b = 32 entries, more than the result
+    # (Nat for each b, p: 16) and than each argument (8); entry (c, b, p) of the result is
+    # F[4c + a₂(p)][a₁(b)] with a₁(true) = 1, a₁(false) = 2, a₂(true) = 0, a₂(false) = 3
+    F = [[(i * 7 + j * 3) % 5 - 2 for j in range(4)] for i in range(16)]
+    text = "f (if b then 1 else 2) (if p then 0 else 3)"
+    ctx = "f : Nat -o Nat -o Nat, b : Bool, p : Bool"
+    with _reorder_always():
+        c = compile_expr(text, ctx, k=3, bindings={"f": F}, max_entries=32)
+        with pytest.raises(CajalError) as err:
+            compile_expr(text, ctx, k=3, bindings={"f": F}, max_entries=31)
+    a1, a2 = {True: 1, False: 2}, {True: 0, False: 3}
+    for (i, b), (j, p) in itertools.product(enumerate((True, False)), repeat=2):
+        assert c.tensor[:, i, j].tolist() == [F[4 * r + a2[p]][a1[b]] for r in range(4)]
+    e = err.value
+    assert e.kind is ErrorKind.SIZE_LIMIT
+    assert "the application would need a tensor of 32 entries at K = 3" in e.message
+    assert "the limit is 31 (max_entries / --max-entries)" in e.message
+
+
+# ---------------------------------------------------------------------------
+# recurrent_sum under an array namespace that checks reshape's arguments
+# ---------------------------------------------------------------------------
+
+
+class _StrictNumpy:
+    """numpy, except that reshape takes the Array API standard's shapes only: sizes >= 0 and
+    at most one -1 (numpy also reads -2 as "unknown"; jax.numpy, the jax backend's, refuses it)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+    @staticmethod
+    def reshape(array: Any, shape: tuple[int, ...]) -> Any:
+        assert all(s >= -1 for s in shape) and list(shape).count(-1) <= 1, shape
+        return np.reshape(array, shape)
+
+
+def test_recurrent_sum_is_one_contraction_in_a_strict_array_namespace() -> None:
+    # states h₀, h₁, h₂ of shape (2, 2) (value, one axis) and coefficients (3, 2):
+    # out[a, d, g] = Σᵢ hᵢ[a, d] · cᵢ[g], by hand
+    states = [[[1, 2], [3, 4]], [[0, 1], [1, 0]], [[2, 0], [0, 5]]]
+    coefficients = [[1, 0], [2, 1], [0, 3]]
+    want = [
+        [[sum(states[i][a][d] * coefficients[i][g] for i in range(3)) for g in range(2)] for d in range(2)]
+        for a in range(2)
+    ]
+    assert want[0][0] == [1, 6] and want[1][1] == [4, 15]
+    got = recurrent_sum([np.asarray(s) for s in states], np.asarray(coefficients), xp=_StrictNumpy())
+    assert np.asarray(got).tolist() == want
