@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import itertools
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import numpy as np
 import pytest
 
-from cajal_ref.compiler import Compiled, compile_term, contraction
+from cajal_ref.compiler import Compiled, compile_term, compiling, contraction
+from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import Abstract, DefRef
 from cajal_ref.compiler.network import Abstraction, Application, DefNeuron, InputNeuron, NeuronNode
 from cajal_ref.compiler.primitives import recurrent_sum
@@ -297,3 +298,46 @@ def test_recurrent_sum_is_one_contraction_in_a_strict_array_namespace() -> None:
     assert want[0][0] == [1, 6] and want[1][1] == [4, 15]
     got = recurrent_sum([np.asarray(s) for s in states], np.asarray(coefficients), xp=_StrictNumpy())
     assert np.asarray(got).tolist() == want
+
+
+# ---------------------------------------------------------------------------
+# what the memo may be keyed on
+# ---------------------------------------------------------------------------
+
+
+class _Recording(_Compiler):
+    """The compiler, keeping itself and the bindings of its outermost environment."""
+
+    made: ClassVar[list[_Recording]] = []
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.outer: list[object] = []
+        _Recording.made.append(self)
+
+    def run(self, node: Any, env: dict[str, Any]) -> Any:
+        if not self.outer:
+            self.outer = list(env.values())
+        return super().run(node, env)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        ("add (add 1 2) (add 3 4)", None),
+        ("and (not p) (xor q r)", "p : Bool, q : Bool, r : Bool"),
+        ("fun n : Nat => mult 2 (add n 1)", None),
+    ],
+)
+def test_nothing_is_memoised_on_the_binding_of_a_substituted_argument(text: str, ctx: str | None) -> None:
+    # memo keys are ids of bindings: only bindings that live as long as the compiler (the
+    # outermost environment's, the cached axes and basis vectors) may appear in them; an
+    # argument's binding dies with its substitution and a later one could reuse its id
+    _Recording.made.clear()
+    with mock.patch.object(compiling, "_Compiler", _Recording):
+        c = compile_expr(text, ctx, k=3)
+    (compiler,) = _Recording.made
+    lasting = {id(b) for b in (*compiler.outer, *compiler.axes.values(), *compiler.basis.values())}
+    for key in compiler.memo:
+        assert set(key[1:]) <= lasting, key
+    assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, ctx, 3)
