@@ -246,3 +246,57 @@ def test_a_context_function_applied_under_two_funs_is_its_basis_images() -> None
             m = (0 if cv else 1) if b else (2 if cv else 3)
             want[np.arange(n), ci, bi, np.arange(n), m] = 1
     assert np.array_equal(c.tensor.astype(np.int64), want.reshape(n * 4, n * n))
+
+
+# ---------------------------------------------------------------------------
+# lowering a term the checker never saw: each mismatch named, at its node
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "message"),
+    [
+        (
+            "if zero then true else false",
+            "zero",
+            "the condition of `if` must be a Bool: expected Bool, found Nat",
+        ),
+        (
+            "if true then zero else false",
+            "false",
+            "the branches of `if` must have the same type: expected Nat, found Bool",
+        ),
+        (
+            "iter true { zero => zero | succ y => y }",
+            "true",
+            "`iter` counts with a Nat: expected Nat, found Bool",
+        ),
+        (
+            "iter zero { zero => zero | succ y => true }",
+            "true",
+            "the step of `iter` must have the type of its base: expected Nat, found Bool",
+        ),
+        ("not zero", "zero", "the argument must have the function's domain type: expected Bool, found Nat"),
+        (
+            "(fun f : Bool -o Bool => f) (fun x : Nat => x)",
+            "fun x",
+            "the argument must have the function's domain type: expected Bool -o Bool, found Nat -o Nat",
+        ),
+    ],
+)
+def test_an_unchecked_term_of_the_wrong_type_is_refused_at_the_offending_node(
+    text: str, at: str, message: str
+) -> None:
+    with pytest.raises(CajalError) as caught:
+        compile_term(parse_term(Source("<e>", text)), (), workspace().defs, nat_bound=2)
+    err = caught.value
+    assert (err.kind, err.message) == (ErrorKind.MISMATCH, message)
+    assert (err.line, err.col) == (1, text.rindex(at) + 1)
+
+
+def test_applying_a_non_function_names_the_typing_rule_app() -> None:
+    with pytest.raises(CajalError) as caught:
+        compile_term(parse_term(Source("<e>", "true false")), (), workspace().defs, nat_bound=2)
+    err = caught.value
+    assert (err.kind, err.rule) == (ErrorKind.NOT_A_FUNCTION, "App")
+    assert err.message == "cannot apply a value of type Bool: expected a function"
