@@ -12,6 +12,7 @@ messages, never from the compiler's own output.
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -51,10 +52,6 @@ def neuron(compiled: Compiled) -> RecurrentNeuron:
 
 def matmul(a: list[list[Any]], b: list[list[Any]]) -> list[list[Any]]:
     return [[sum(a[i][t] * b[t][j] for t in range(len(b))) for j in range(len(b[0]))] for i in range(len(a))]
-
-
-def column(v: list[Any]) -> list[list[Any]]:
-    return [[x] for x in v]
 
 
 def error_of(fn: Any) -> CajalError:
@@ -169,6 +166,50 @@ def test_states_of_a_per_basis_step_continue_past_a_zero_state_with_the_base_axe
     assert compiled.printed.tolist() == h1
     # S itself, built on demand for figures: column j is e_{2j}, or 0 past K
     assert root.step_matrix.to_nested() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+SHIFTED = "iter 2 { zero => p im | succ y => iter 3 { zero => 1 | succ z => g (add y z) } }"
+"""Column j of S is T_j³·e₁, where T_j·e_z = g·e_{j+z} (0 past K): only T₀ meets g's column 0."""
+
+BIG = [[2**40 + 3 * v + 1] + [v + t for t in range(1, 4)] for v in range(4)]
+"""g's column 0 near 2⁴⁰ (odd entries), the others small: S·e₀ = g³·e₁ needs Python ints, S·e_j
+for j ≥ 1 (which never meets column 0) fits int64: S's columns have mixed dtypes."""
+
+MEDIUM = [[2**12 + 5 * v + 3 * t + 1 for t in range(4)] for v in range(4)]
+"""g's entries near 2¹²: S's columns (near 2⁴⁰) are int64, but S·S·p (near 2⁸⁵) is not."""
+
+THIRDS = [[Fraction(v + 2 * t + 1, 3) for t in range(4)] for v in range(4)]
+"""g's entries in thirds: S's columns hold Fractions (but S·e₃ = 0)."""
+
+
+def t_cubed_e1(g: list[list[Any]], j: int) -> list[Any]:
+    h: list[Any] = [int(v == 1) for v in range(4)]
+    for _ in range(3):
+        h = [sum(g[v][j + z] * h[z] for z in range(4) if j + z <= 3) for v in range(4)]
+    return h
+
+
+@pytest.mark.parametrize("g", [BIG, MEDIUM, THIRDS], ids=["mixed dtypes", "int64 columns", "Fractions"])
+def test_columns_of_mixed_dtypes_multiply_exactly_over_a_wide_state(g: list[list[Any]]) -> None:
+    # the state p im has an axis of dim 2000 (an opaque Img): the products S·hᵢ are large
+    # enough to go through float64 BLAS where a bound proves them exact, which needs an exact
+    # bound for S's columns (int64 ones, and Python ints or Fractions where no bound is known)
+    dims = 2000
+    p = [[(7 * a + b) % 3 for a in range(dims)] for b in range(4)]
+    compiled = compile_expr(
+        SHIFTED,
+        "g : Nat -o Nat, p : Img -o Nat, im : Img",
+        k=3,
+        bindings={"g": g, "p": p},
+        opaque_dims={"Img": dims},
+    )
+    # by hand: column j of S is T_j³·e₁, and the result is S·S·p (one column per basis image)
+    columns = [t_cubed_e1(g, j) for j in range(4)]
+    s = [[columns[j][v] for j in range(4)] for v in range(4)]
+    expected = matmul(s, matmul(s, p))
+    assert compiled.tensor.shape == (4, dims)
+    assert compiled.tensor.tolist() == expected
+    assert neuron(compiled).step_matrix.to_nested() == s
 
 
 # ---------------------------------------------------------------------------
