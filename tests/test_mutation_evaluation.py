@@ -13,6 +13,7 @@ output.
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import Any
 
@@ -31,9 +32,10 @@ from cajal_ref.compiler import (
 )
 from cajal_ref.compiler.lowering import lower
 from cajal_ref.diagnostics import CajalError, ErrorKind
+from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
-from cajal_ref.syntax import BOOL, NAT, Opaque, Source, arrow
+from cajal_ref.syntax import BOOL, NAT, Arrow, Opaque, Source, Type, arrow
 
 
 @cache
@@ -300,3 +302,56 @@ def test_applying_a_non_function_names_the_typing_rule_app() -> None:
     err = caught.value
     assert (err.kind, err.rule) == (ErrorKind.NOT_A_FUNCTION, "App")
     assert err.message == "cannot apply a value of type Bool: expected a function"
+
+
+# ---------------------------------------------------------------------------
+# terms that are not linear (a tool's, never checked): variables a branch or a body does not use
+# ---------------------------------------------------------------------------
+
+
+def _basis_values(t: Type, k: int) -> list[Any]:
+    return [True, False] if t == BOOL else list(range(k + 1))
+
+
+def _expected(value: Any, t: Type, k: int) -> list[int]:
+    """SPEC §5 by hand: enc(value), the zero vector past K; for A -o B the row-major matrix of images."""
+    if isinstance(t, Arrow):
+        images = [_expected(value(a), t.cod, k) for a in _basis_values(t.dom, k)]
+        return [image[i] for i in range(len(images[0])) for image in images]
+    return [int(value == v) for v in _basis_values(t, k)]
+
+
+def assert_unchecked_agrees(text: str, ctx: tuple[tuple[str, Type], ...], k: int) -> None:
+    """The compiled tensor of an unchecked term vs the interpreter, at every basis input (SPEC §5)."""
+    ws = workspace()
+    term = parse_term(Source("<e>", text))
+    c = compile_term(term, ctx, ws.defs, nat_bound=k)
+    names = [n for n, _ in ctx]
+    for values in itertools.product(*(_basis_values(t, k) for _, t in ctx)):
+        index = tuple(_basis_values(t, k).index(v) for (_, t), v in zip(ctx, values, strict=True))
+        got = [c.tensor[(i, *index)] for i in range(c.tensor.shape[0])]
+        want = _expected(evaluate(term, dict(zip(names, values, strict=True)), ws.defs).value, c.type, k)
+        assert got == want, (text, values)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        # each branch lacks the other's variable: its tensor is broadcast along that axis
+        ("if c then x else y", (("c", BOOL), ("x", BOOL), ("y", BOOL))),
+        ("if c then x else y", (("y", NAT), ("c", BOOL), ("x", NAT))),
+        ("if c then succ x else y", (("x", NAT), ("y", NAT), ("c", BOOL))),
+        # a context variable the term does not use: a constant axis, in context order
+        ("x", (("x", NAT), ("y", BOOL))),
+        ("x", (("y", BOOL), ("x", NAT))),
+        ("succ x", (("y", BOOL), ("x", NAT), ("z", BOOL))),
+        # a parameter the body does not use: the same image for every basis vector
+        ("fun x : Nat => true", ()),
+        ("fun x : Bool => y", (("y", NAT),)),
+        ("fun x : Bool => fun z : Nat => succ y", (("y", NAT),)),
+    ],
+)
+def test_an_unchecked_term_with_unused_variables_agrees_with_the_interpreter(
+    text: str, ctx: tuple[tuple[str, Type], ...]
+) -> None:
+    assert_unchecked_agrees(text, ctx, k=2)
