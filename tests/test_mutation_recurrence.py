@@ -229,3 +229,103 @@ def test_a_cheap_ground_step_builds_s_once_and_its_states_keep_the_base_axes() -
     assert [s.to_nested() for s in root.states] == [identity, swap, identity, swap]
     assert all(s.axes == (("x", BOOL),) for s in root.states)
     assert compiled.printed.tolist() == [[1, 0], [0, 1]]  # iter 2: not (not x) = x
+
+
+# ---------------------------------------------------------------------------
+# which route a linear step takes (SPEC §9: S is built only where it costs less)
+# ---------------------------------------------------------------------------
+#
+# A step linear in y either runs on each state (step_network: the step's network at h₀) or
+# builds S once (step_network: S itself, the neuron's `step`). S is built for a ground state
+# whose step iterates, and for a small S (ground, or dim² ≤ SMALL_MATRIX = 10⁴) whose `last`
+# products cost at most SMALL_PRODUCTS = 10⁶ and, with NODE_COST = 10⁴ per neuron run,
+#     last·(d·size + 10⁴) + neurons·(10⁴ + d²) ≤ last·neurons·(10⁴ + size)
+# (d = dim of the state type, size = the state's entries, neurons = the step's nodes). Each
+# case below sits where one term of that rule decides; its value is checked by hand too.
+
+
+def succs(m: int) -> str:
+    """A step of m + 1 neurons: y and m `succ`s."""
+    return "succ (" * m + "y" + ")" * m
+
+
+def nat_value(n: int, k: int) -> list[int]:
+    return [int(v == n) for v in range(k + 1)]
+
+
+def shifted(im: list[int], by: int) -> list[int]:
+    return [im[(b - by) % len(im)] for b in range(len(im))]
+
+
+NAT_ROUTES = [
+    # (count, m succs per step, K, S built?): the value is count·m (0 past K)
+    (4, 3, 100, True),  # d = K + 1 = 101 is ground although d² > 10⁴: 8·20201 ≤ 16·10101
+    (3, 2, 100, False),  # 6·20201 > 9·10101
+    (98, 1, 100, False),  # 100·20201 > 196·10101, and 98·101² ≤ 10⁶
+    (2, 1, 10, False),  # 4·10121 > 4·10011
+    (2, 0, 10, False),  # the step is y alone: 3·10121 > 2·10011
+    (30, 9, 200, False),  # 30·201² > 10⁶ products: never S
+    (25, 6, 199, True),  # 25·200² = 10⁶ products exactly, and 32·50000 ≤ 175·10200
+    (8, 19, 219, True),  # the two costs equal: 28·58400 = 160·10220
+]
+
+
+@pytest.mark.parametrize(("count", "m", "k", "built"), NAT_ROUTES)
+def test_a_linear_step_on_a_nat_builds_s_only_where_the_rule_says(
+    count: int, m: int, k: int, built: bool
+) -> None:
+    compiled = compile_expr(f"iter {count} {{ zero => 0 | succ y => {succs(m)} }}", k=k)
+    root = neuron(compiled)
+    assert (root.step_network is root.step) is built
+    assert compiled.tensor.tolist() == nat_value(count * m, k)
+
+
+def test_a_ground_step_that_iterates_builds_s_even_for_one_state() -> None:
+    # one run of `double y` would cost less than S by the rule, but double iterates
+    compiled = compile_expr("iter 1 { zero => 3 | succ y => double y }", k=10)
+    root = neuron(compiled)
+    assert root.step_network is root.step
+    assert compiled.tensor.tolist() == nat_value(6, 10)
+
+
+IMG_ROUTES = [
+    # (dim Img, K, count, S built?): the step is q y, 3 neurons, on a closed state (size = d)
+    (100, 10, 7, True),  # d² = 10⁴ exactly: small; 7·20000 + 3·20000 ≤ 21·10100
+    (102, 10, 7, False),  # d > K + 1 and d² > 10⁴: never S (the rule itself would say yes)
+    (102, 100, 7, False),  # the same with d = K + 2
+]
+
+
+@pytest.mark.parametrize(("d", "k", "count", "built"), IMG_ROUTES)
+def test_a_linear_step_on_an_opaque_state_builds_s_only_when_it_is_small(
+    d: int, k: int, count: int, built: bool
+) -> None:
+    im = [a + 1 for a in range(d)]
+    q = [[int(b == (a + 1) % d) for a in range(d)] for b in range(d)]  # a cyclic shift
+    compiled = compile_expr(
+        f"iter {count} {{ zero => im | succ y => q y }}",
+        "q : Img -o Img, im : Img",
+        k=k,
+        bindings={"q": q, "im": im},
+        opaque_dims={"Img": d},
+    )
+    root = neuron(compiled)
+    assert (root.step_network is root.step) is built
+    assert compiled.tensor.tolist() == shifted(im, count)
+
+
+def test_an_iterating_step_on_a_state_larger_than_k_plus_1_runs_on_the_state() -> None:
+    # Img of dim 12 at K = 10 is not ground: the step runs (once) although it iterates
+    d = 12
+    im = [a * a for a in range(d)]
+    q = [[int(b == (a + 1) % d) for a in range(d)] for b in range(d)]
+    compiled = compile_expr(
+        "iter 1 { zero => im | succ y => iter 1 { zero => y | succ w => q w } }",
+        "q : Img -o Img, im : Img",
+        k=10,
+        bindings={"q": q, "im": im},
+        opaque_dims={"Img": d},
+    )
+    root = neuron(compiled)
+    assert root.step_network is not root.step
+    assert compiled.tensor.tolist() == shifted(im, 1)
