@@ -31,8 +31,9 @@ from cajal_ref.compiler.tensors import DeferredTensor, Tensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.parser import parse_term
 from cajal_ref.spaces import dim, enc
-from cajal_ref.syntax import BOOL, Arrow, Type
+from cajal_ref.syntax import BOOL, Arrow, Source, Type
 
 
 @cache
@@ -341,3 +342,112 @@ def test_nothing_is_memoised_on_the_binding_of_a_substituted_argument(text: str,
     for key in compiler.memo:
         assert set(key[1:]) <= lasting, key
     assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, ctx, 3)
+
+
+def test_a_variable_argument_left_unbound_is_copied_never_expanded_to_its_identity() -> None:
+    # g : Nat -o Nat at K = 3 has dim 16: its identity would have 256 entries; every tensor of
+    # this spine has at most 64 (Bool for each b and g: 2 · 2 · 16; each branch, 2 · 16, for b)
+    text = (
+        "(fun c : Bool => if c then (fun f : Nat -o Nat => is_zero (f 0)) "
+        "else (fun f : Nat -o Nat => is_even (f 1))) b g"
+    )
+    c = compile_expr(text, "b : Bool, g : Nat -o Nat", k=3, max_entries=64)
+    # basis vector g = (r, a) of V(Nat -o Nat) is the map a ↦ r (every other input ↦ 0)
+    for i, b in enumerate((True, False)):
+        for g in range(16):
+            r, a = divmod(g, 4)
+            hit = a == 0 if b else a == 1
+            value = r == 0 if b else r % 2 == 0
+            want = ([1, 0] if value else [0, 1]) if hit else [0, 0]
+            assert c.tensor[:, i, g].tolist() == want, (b, r, a)
+
+
+# ---------------------------------------------------------------------------
+# when a spine is reordered (its partial applications are then deferred)
+# ---------------------------------------------------------------------------
+
+# at K = 3: value dims (B, A₁, A₂, A₃) = (4, 16, 16, 4); the first argument has the axes of g
+# (dim 2 · 16 = 32) and p (2): 64 per entry, the others none. Left to right costs
+# 4·16·16·4 · 64 + (4·16·4 · 64) · 1 + (4·4 · 64) · 1 = 262,144 + 16,384 + 1,024 = 279,552
+# multiply-adds; the best order (A₂, A₃, then A₁) 4,096 + 256 + 64 · 64 = 8,448 (33 times less)
+REORDERED = "(if true then compose else compose) (fun n1 : Nat => g p n1) (fun n2 : Nat => n2) 2"
+REORDERED_CTX = "g : Bool -o Nat -o Nat, p : Bool"
+
+
+def _partials(c: Compiled) -> list[Application]:
+    """The applications of the root spine but the last, outermost first."""
+    out = []
+    node = c.structure
+    assert isinstance(node, Application)
+    while isinstance(node.fn, Application):
+        node = node.fn
+        out.append(node)
+    return out
+
+
+def _left_to_right(text: str, ctx: str | None, k: int, **kw: Any) -> Compiled:
+    with mock.patch.object(contraction, "MIN_WORK", 10**18):
+        return compile_expr(text, ctx, k=k, **kw)
+
+
+def _is_reordered(c: Compiled, plain: Compiled) -> bool:
+    """Whether c's root spine was reordered (its partials all deferred; a spine that was not
+    may still have a reordered spine inside its function); either way c equals plain."""
+    assert c.tensor.tolist() == plain.tensor.tolist()
+    partials, expected = _partials(c), _partials(plain)
+    deferred = [isinstance(n.value, DeferredTensor) for n in partials]
+    assert not any(isinstance(n.value, DeferredTensor) for n in expected)
+    assert [n.value.exact().tolist() for n in partials] == [n.value.exact().tolist() for n in expected]
+    assert all(deferred) or not deferred[0]
+    return deferred[0]
+
+
+def test_a_spine_33_times_cheaper_reordered_is_reordered_at_the_default_thresholds() -> None:
+    plain = _left_to_right(REORDERED, REORDERED_CTX, 3)
+    assert _is_reordered(compile_expr(REORDERED, REORDERED_CTX, k=3), plain)
+    # at K = 2 (dims 3, 9): left to right costs 29,484 < MIN_WORK (200,000), though 16 times the best
+    small = _left_to_right(REORDERED, REORDERED_CTX, 2)
+    assert not _is_reordered(compile_expr(REORDERED, REORDERED_CTX, k=2), small)
+
+
+def test_a_spine_is_reordered_from_exactly_min_work_multiply_adds() -> None:
+    # with an axis b on the head, every order costs twice as much: 559,104 left to right
+    text = REORDERED.replace("if true", "if b")
+    ctx = "b : Bool, " + REORDERED_CTX
+    plain = _left_to_right(text, ctx, 3)
+    with mock.patch.object(contraction, "MIN_WORK", 559_104):
+        assert _is_reordered(compile_expr(text, ctx, k=3), plain)
+    with mock.patch.object(contraction, "MIN_WORK", 559_105):
+        assert not _is_reordered(compile_expr(text, ctx, k=3), plain)
+
+
+def test_a_spine_is_reordered_only_when_left_to_right_costs_min_saving_times_the_best() -> None:
+    # `(if true then add else add) 1 2` at K = 3: both orders cost 64 + 16 = 80
+    text = "(if true then add else add) 1 2"
+    plain = _left_to_right(text, None, 3)
+    assert plain.tensor.tolist() == expected_vector(3, plain.type, 3)
+    for saving, reordered in ((1, True), (2, False), (4, False)):
+        with mock.patch.multiple(contraction, MIN_WORK=0, MIN_SAVING=saving):
+            assert _is_reordered(compile_expr(text, None, k=3), plain) is reordered, saving
+
+
+@pytest.mark.parametrize(("n", "reordered"), [(2, True), (6, True), (7, False)])
+def test_spines_of_two_to_max_args_arguments_are_reordered(n: int, reordered: bool) -> None:
+    # f : Bool -o … -o Bool (n arguments) bound to a 2^n × 2 matrix; the arguments alternate
+    f_type = " -o ".join(["Bool"] * (n + 1))
+    F = [[(3 * i + 5 * j) % 7 - 3 for j in range(2)] for i in range(2**n)]
+    text = "f " + " ".join("true" if i % 2 == 0 else "false" for i in range(n))
+    ctx = f"f : {f_type}"
+    plain = _left_to_right(text, ctx, 1, bindings={"f": F})
+    with _reorder_always():
+        assert _is_reordered(compile_expr(text, ctx, k=1, bindings={"f": F}), plain) is reordered
+
+
+def test_a_variable_used_by_two_arguments_of_a_reordered_spine_is_refused() -> None:
+    # an unchecked term (a tool's): `p` is the second and the third argument
+    term = parse_term(Source("<e>", "(if true then and else and) p p"))
+    with _reorder_always(), pytest.raises(CajalError) as err:
+        compile_term(term, (("p", BOOL),), workspace().defs, nat_bound=1)
+    assert err.value.kind is ErrorKind.USED_TWICE
+    assert err.value.message == "variable `p` is used twice (the compiler needs a linearly typed term)"
+    assert err.value.span is not None and err.value.span.start == 0
