@@ -14,6 +14,7 @@ output.
 from __future__ import annotations
 
 import itertools
+import sys
 from functools import cache
 from typing import Any
 
@@ -30,12 +31,13 @@ from cajal_ref.compiler import (
     symbolic_bindings,
     symbols_for,
 )
+from cajal_ref.compiler.ir import raised_recursion_limit
 from cajal_ref.compiler.lowering import lower
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
-from cajal_ref.syntax import BOOL, NAT, Arrow, Opaque, Source, Type, arrow
+from cajal_ref.syntax import BOOL, MAX_NESTING, NAT, Arrow, Opaque, Source, Type, arrow
 
 
 @cache
@@ -355,3 +357,40 @@ def test_an_unchecked_term_with_unused_variables_agrees_with_the_interpreter(
     text: str, ctx: tuple[tuple[str, Type], ...]
 ) -> None:
     assert_unchecked_agrees(text, ctx, k=2)
+
+
+# ---------------------------------------------------------------------------
+# state kept across compilations: dims, the recursion limit
+# ---------------------------------------------------------------------------
+
+
+def test_dims_kept_across_compilations_follow_k_and_the_opaque_dims_given() -> None:
+    ws = workspace()
+    expr = ws.check_expression("fun x : Nat => x")
+    for k in (3, 5, 3):  # the same type objects at another K: dim V(Nat -o Nat) = (K+1)²
+        assert compile_term(expr.term, (), ws.defs, nat_bound=k).tensor.shape == ((k + 1) ** 2,)
+    ctx = (("f", Arrow(Opaque("Img"), NAT)),)
+    term = parse_term("f")
+    for size in (4, 2, 4):  # the same type object with another dimension of Img
+        shape = compile_term(term, ctx, {}, nat_bound=2, opaque_dims={"Img": size}).tensor.shape
+        assert shape == (3 * size, 3 * size)
+    with pytest.raises(CajalError) as caught:  # the same type object, no dimension given: refused
+        compile_term(term, ctx, {}, nat_bound=2)
+    assert caught.value.kind is ErrorKind.UNKNOWN_TYPE
+
+
+def test_compiling_raises_the_recursion_limit_inside_and_restores_it_after() -> None:
+    before = sys.getrecursionlimit()
+    floor = 12 * MAX_NESTING + 1_000  # syntax.deep_recursion's limit
+    with raised_recursion_limit():
+        assert sys.getrecursionlimit() == max(before, floor)
+    assert sys.getrecursionlimit() == before
+    compiled("iter 2 { zero => 1 | succ y => succ y }", k=3)
+    assert sys.getrecursionlimit() == before
+    try:
+        sys.setrecursionlimit(floor + 5)  # already higher: left as it is, inside and after
+        with raised_recursion_limit():
+            assert sys.getrecursionlimit() == floor + 5
+        assert sys.getrecursionlimit() == floor + 5
+    finally:
+        sys.setrecursionlimit(before)
