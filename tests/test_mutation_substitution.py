@@ -269,6 +269,27 @@ def test_a_reordered_spine_is_refused_at_its_largest_intermediate_exactly() -> N
     assert "the limit is 31 (max_entries / --max-entries)" in e.message
 
 
+def test_a_reordered_spines_result_is_refused_past_the_limit_exactly_naming_its_axes() -> None:
+    # f : Bool -o Nat -o Nat bound to a 16 × 2 matrix F, applied to `not b` and
+    # `if p then 0 else 3` at K = 3: the result, Nat for each b and p (4 · 2 · 2 = 16 entries),
+    # is the largest tensor; its entry (c, b, p) is F[4c + a₂(p)][index of not b]
+    F = [[(i * 5 + j * 3) % 7 - 3 for j in range(2)] for i in range(16)]
+    text = "f (not b) (if p then 0 else 3)"
+    ctx = "f : Bool -o Nat -o Nat, b : Bool, p : Bool"
+    with _reorder_always():
+        c = compile_expr(text, ctx, k=3, bindings={"f": F}, max_entries=16)
+        with pytest.raises(CajalError) as err:
+            compile_expr(text, ctx, k=3, bindings={"f": F}, max_entries=15)
+    a2 = {True: 0, False: 3}
+    for (i, b), (j, p) in itertools.product(enumerate((True, False)), repeat=2):
+        assert c.tensor[:, i, j].tolist() == [F[4 * r + a2[p]][1 if b else 0] for r in range(4)]
+    assert err.value.kind is ErrorKind.SIZE_LIMIT
+    assert err.value.message.startswith(
+        "the application would need a tensor of 16 entries at K = 3: its value has type Nat (dim 4), "
+        "with axes b : Bool (dim 2), p : Bool (dim 2); the limit is 15 (max_entries / --max-entries)"
+    )
+
+
 # ---------------------------------------------------------------------------
 # recurrent_sum under an array namespace that checks reshape's arguments
 # ---------------------------------------------------------------------------
