@@ -147,14 +147,18 @@ def test_an_unchecked_iter_whose_count_and_base_share_a_variable_is_refused(text
 # S from its columns: y is used inside a nested step (Abstract.per_basis)
 # ---------------------------------------------------------------------------
 
-DOUBLING = "iter 1 { zero => succ x | succ y => iter 2 { zero => zero | succ z => add y z } }"
-"""The step doubles y (y + y + 0, zero past K): at K = 3, S = [e₀, e₂, 0, 0] by columns."""
+DOUBLING = "iter {} {{ zero => succ x | succ y => iter 2 {{ zero => zero | succ z => add y z }} }}"
+"""The step doubles y (y + y + 0, zero past K): at K = 3, S = [e₀, e₂, 0, 0] by columns
+(a template: the count goes in the braces)."""
 
 
-def test_states_of_a_per_basis_step_continue_past_a_zero_state_with_the_base_axes() -> None:
-    compiled = compile_expr(f"fun x : Nat => {DOUBLING}", k=3)
+@pytest.mark.parametrize("count", [1, 3])
+def test_states_of_a_per_basis_step_past_a_zero_state_keep_the_base_axes(count: int) -> None:
+    compiled = compile_expr(f"fun x : Nat => {DOUBLING.format(count)}", k=3)
     root = neuron(compiled)
-    assert len(root.computed_states) == 2  # the count is 1: h₀ and h₁
+    # the states up to the count's last nonzero coefficient are computed, the others
+    # (for figures) continued on demand from the last one
+    assert len(root.computed_states) == count + 1
     # by hand, column x of each state: h₀ = x + 1, h₁ = 2(x + 1) (within K = 3 only at x = 0),
     # then h₂ = h₃ = 0 (S·e₂ = e₄ is past K; S·0 = 0, a state with no nonzero coordinate)
     h0 = [[int(v == x + 1) for x in range(4)] for v in range(4)]
@@ -163,7 +167,7 @@ def test_states_of_a_per_basis_step_continue_past_a_zero_state_with_the_base_axe
     states = root.states
     assert [s.to_nested() for s in states] == [h0, h1, zero, zero]
     assert all(s.axes == (("x", NAT),) for s in states)
-    assert compiled.printed.tolist() == h1
+    assert compiled.printed.tolist() == (h1 if count == 1 else zero)
     # S itself, built on demand for figures: column j is e_{2j}, or 0 past K
     assert root.step_matrix.to_nested() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
 
@@ -329,3 +333,19 @@ def test_an_iterating_step_on_a_state_larger_than_k_plus_1_runs_on_the_state() -
     root = neuron(compiled)
     assert root.step_network is not root.step
     assert compiled.tensor.tolist() == shifted(im, 1)
+
+
+# ---------------------------------------------------------------------------
+# a count that is a variable: the states side by side, never the identity
+# ---------------------------------------------------------------------------
+
+
+def test_a_count_that_is_a_variable_never_builds_its_identity() -> None:
+    # n at K = 99 is an axis (the identity, 100 × 100 = 10⁴ entries if built); the result
+    # (is n even, as a Bool, per n) has 200 entries, the states 200 too: a limit of 10⁴ - 1
+    # holds, because the sum over the states is the states side by side
+    compiled = compile_expr("iter n { zero => true | succ b => not b }", "n : Nat", k=99, max_entries=9_999)
+    assert compiled.tensor.tolist() == [
+        [int(n % 2 == 0) for n in range(100)],
+        [int(n % 2 == 1) for n in range(100)],
+    ]
