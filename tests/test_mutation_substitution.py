@@ -290,6 +290,22 @@ def test_a_reordered_spines_result_is_refused_past_the_limit_exactly_naming_its_
     )
 
 
+def test_a_reordered_spines_basis_value_still_binds_a_weight_parameter() -> None:
+    # w is a recurrent weight of the head (used in the step), bound only to a basis vector; its
+    # argument, `and true true` through a reordered spine, is e_true with small int entries, so
+    # w binds and the head's matrix (2 · 10 · 10 · 10 = 2,000 entries at K = 9) is never built
+    text = (
+        "(fun w : Bool => fun n : Nat => fun m : Nat => add m (iter n { zero => 0 | succ y => "
+        "if w then succ y else y })) ((if true then and else and) true true) 3 2"
+    )
+    with _reorder_always():
+        c = compile_expr(text, k=9, max_entries=1_000)
+    ws = workspace()
+    expr = ws.check_expression(text)
+    assert c.tensor.tolist() == expected_vector(evaluate(expr.term, {}, ws.defs).value, expr.type, 9)
+    assert c.tensor.tolist() == expected_vector(5, expr.type, 9)
+
+
 # ---------------------------------------------------------------------------
 # recurrent_sum under an array namespace that checks reshape's arguments
 # ---------------------------------------------------------------------------
