@@ -394,3 +394,13 @@ def test_compiling_raises_the_recursion_limit_inside_and_restores_it_after() -> 
         assert sys.getrecursionlimit() == floor + 5
     finally:
         sys.setrecursionlimit(before)
+
+
+def test_axes_renamed_for_a_substitution_are_numbered_from_one_in_each_compilation() -> None:
+    # the argument's axis x is renamed x′<serial> inside the substituted body (then back), the
+    # serial counting the renamings of this compilation: the first is 1, in every compilation
+    for _ in range(2):
+        c = compiled("(fun y : Nat => succ y) x", "x : Nat", k=2)
+        assert c.tensor.tolist() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]  # succ, truncated at K = 2
+        names = {name for node in c.structure.walk() for name in node.value.names}
+        assert names == {"x", "x′1"}
