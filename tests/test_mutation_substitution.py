@@ -202,6 +202,18 @@ def test_only_an_int64_basis_vector_without_axes_is_a_basis_index() -> None:
     assert _basis_index(Tensor(np.array([[1, 0], [0, 0]], dtype=np.int64), (("b", BOOL),))) is None
 
 
+def test_a_binder_named_like_an_arguments_variable_stays_apart_after_a_step_has_run() -> None:
+    # the outer argument's axis x is renamed while the body runs; inside, a binder is also
+    # named x, an iter's step runs (renaming its state's axes), then x is an argument too:
+    # every renaming must be fresh, or the two x's meet as one variable used twice
+    text = (
+        "(fun a : Nat => fun x : Nat => add (iter 1 { zero => 0 | succ y => succ y }) "
+        "((fun b : Nat => add a b) x)) x"
+    )
+    c = compile_expr(text, "x : Nat", k=3)
+    assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, "x : Nat", 3) == 4
+
+
 # ---------------------------------------------------------------------------
 # parameters left unbound: matrix products after the body, and their size guard
 # ---------------------------------------------------------------------------
