@@ -349,3 +349,24 @@ def test_a_count_that_is_a_variable_never_builds_its_identity() -> None:
         [int(n % 2 == 0) for n in range(100)],
         [int(n % 2 == 1) for n in range(100)],
     ]
+
+
+# ---------------------------------------------------------------------------
+# the step run on a state renames the state's axes apart: fresh names, every time
+# ---------------------------------------------------------------------------
+
+RENAMED = (
+    "(fun p : Nat => fun {b} : Nat => (fun q : Nat => add q p) "
+    "(iter 1 {{ zero => {b} | succ y => succ y }})) (iter 1 {{ zero => a | succ y => succ y }})"
+)
+"""Two states with an axis named a (the context's a, then the binder's a when b = a), each
+run through a step, then both substituted into one `add`: their renamed axes must differ."""
+
+
+@pytest.mark.parametrize("b", ["a", "b"])
+def test_renaming_a_binder_apart_from_a_context_variable_does_not_change_the_tensor(b: str) -> None:
+    # α-equivalence: the binder may be called a (like the context variable) or b; by hand, at
+    # context a = i and argument j the value is (j + 1) + (i + 1), zero past K = 3
+    compiled = compile_expr(RENAMED.format(b=b), "a : Nat", k=3)
+    expected = [[[int(v == i + j + 2) for i in range(4)] for j in range(4)] for v in range(4)]
+    assert compiled.printed.tolist() == expected
