@@ -12,6 +12,7 @@ messages, never from the compiler's own output.
 from __future__ import annotations
 
 import dataclasses
+import re
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -26,10 +27,11 @@ from cajal_ref.compiler import (
     compile_term,
     term_to_neurons,
 )
+from cajal_ref.compiler.ir import Recurrent
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
-from cajal_ref.parser import parse_term_text
-from cajal_ref.syntax import BOOL, NAT, Source
+from cajal_ref.parser import parse_term_text, parse_type_text
+from cajal_ref.syntax import BOOL, NAT, Opaque, Source
 
 
 @cache
@@ -370,3 +372,40 @@ def test_renaming_a_binder_apart_from_a_context_variable_does_not_change_the_ten
     compiled = compile_expr(RENAMED.format(b=b), "a : Nat", k=3)
     expected = [[[int(v == i + j + 2) for i in range(4)] for j in range(4)] for v in range(4)]
     assert compiled.printed.tolist() == expected
+
+
+# ---------------------------------------------------------------------------
+# a hand-built program whose outer step is wrongly marked linear (Abstract.per_basis)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "iter 2 { zero => c | succ z => r y z }",  # S's matrix (small, cheap products)
+        "iter 1 { zero => c | succ z => r y (iter 1 { zero => c | succ u => r z u }) }",  # S's columns
+    ],
+    ids=["matrix", "columns"],
+)
+def test_a_nested_step_over_a_state_with_axes_is_refused_naming_them(inner: str) -> None:
+    # y (the outer state, with the axes im and jm) is used in the inner step: lowering marks the
+    # outer step per basis vector, so y is only ever e_j. Marked linear by hand instead, the
+    # outer step runs on its state (renamed axes im′…, jm′…), and the inner iter, which needs
+    # its own step's value without axes to build S, refuses, naming them
+    img = Opaque("Img")
+    pair = parse_type_text("Img -o Img -o Img")
+    text = f"iter 1 {{ zero => s im jm | succ y => {inner} }}"
+    context = (("r", pair), ("s", pair), ("c", img), ("im", img), ("jm", img))
+    program = term_to_neurons(parse_term_text(text), context, workspace().defs)
+    assert isinstance(program.root, Recurrent) and program.root.step.per_basis
+    step = dataclasses.replace(program.root.step, per_basis=False)
+    forged = dataclasses.replace(program, root=dataclasses.replace(program.root, step=step))
+    d = 12
+    pairs = [[(i + j) % 3 for j in range(d)] for i in range(d * d)]
+    bindings = {"r": pairs, "s": pairs, "c": [1] * d}
+    err = error_of(lambda: compile_program(forged, nat_bound=10, bindings=bindings, opaque_dims={"Img": d}))
+    assert err.kind is ErrorKind.UNBOUND_WEIGHT
+    assert re.fullmatch(
+        r"the step of this `iter` depends on im′\d+, jm′\d+, which must be bound to values", err.message
+    )
+    assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == inner
