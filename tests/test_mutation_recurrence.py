@@ -4,9 +4,13 @@
 state (y linear), S's matrix built once (a ground state whose step iterates, or small cheap
 products), or S from the columns S·e_j the states need (y used inside a nested step). Each
 test picks inputs where a route's own arithmetic matters (Fractions, entries past 2⁶², zero
-states, axes carried by the state, the exact size limits) and takes its expectation from hand
-arithmetic on Python ints and Fractions (S written out, hᵢ₊₁ = S·hᵢ, SPEC §5) or from SPEC §8's
-messages, never from the compiler's own output.
+states, axes carried by the state, the exact size limits, the cost rule that picks a route)
+and takes its expectation from hand arithmetic on Python ints and Fractions (S written out,
+hᵢ₊₁ = S·hᵢ, SPEC §5), from an algebraic law (α-renaming a binder leaves the tensor unchanged),
+or from the refusal the compiler documents (kind, message, span) — never from the compiler's
+own output. Two refusals are only reachable from hand-built neuron programs (compile_program
+trusts its input's recurrent weights and per-basis marks): those are built with
+dataclasses.replace from a lowered program.
 """
 
 from __future__ import annotations
