@@ -22,17 +22,20 @@ import numpy as np
 import pytest
 import sympy
 
+from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import (
     Abstraction,
     Application,
     Compiled,
     RecurrentNeuron,
+    ShiftNeuron,
     compile_term,
     symbolic_bindings,
     symbols_for,
 )
 from cajal_ref.compiler.ir import raised_recursion_limit
 from cajal_ref.compiler.lowering import lower
+from cajal_ref.compiler.tensors import DeferredTensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
 from cajal_ref.loader import Workspace, load_workspace
@@ -323,8 +326,8 @@ def _expected(value: Any, t: Type, k: int) -> list[int]:
     return [int(value == v) for v in _basis_values(t, k)]
 
 
-def assert_unchecked_agrees(text: str, ctx: tuple[tuple[str, Type], ...], k: int) -> None:
-    """The compiled tensor of an unchecked term vs the interpreter, at every basis input (SPEC §5)."""
+def assert_agrees_at_every_basis_input(text: str, ctx: tuple[tuple[str, Type], ...], k: int) -> None:
+    """The compiled tensor of a term (checked or not) vs the interpreter, at every basis input (SPEC §5)."""
     ws = workspace()
     term = parse_term(Source("<e>", text))
     c = compile_term(term, ctx, ws.defs, nat_bound=k)
@@ -356,7 +359,7 @@ def assert_unchecked_agrees(text: str, ctx: tuple[tuple[str, Type], ...], k: int
 def test_an_unchecked_term_with_unused_variables_agrees_with_the_interpreter(
     text: str, ctx: tuple[tuple[str, Type], ...]
 ) -> None:
-    assert_unchecked_agrees(text, ctx, k=2)
+    assert_agrees_at_every_basis_input(text, ctx, k=2)
 
 
 # ---------------------------------------------------------------------------
@@ -404,3 +407,56 @@ def test_axes_renamed_for_a_substitution_are_numbered_from_one_in_each_compilati
         assert c.tensor.tolist() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]  # succ, truncated at K = 2
         names = {name for node in c.structure.walk() for name in node.value.names}
         assert names == {"x", "x′1"}
+
+
+# ---------------------------------------------------------------------------
+# the neurons of `succ`, shadowed binders, a def's self-reference, deferred values
+# ---------------------------------------------------------------------------
+
+
+def test_a_succ_neuron_keeps_its_node_and_the_read_only_shift_matrix() -> None:
+    c = compiled("succ x", "x : Nat", k=3)
+    root = c.structure
+    assert isinstance(root, ShiftNeuron) and root.type == NAT and str(root.term) == "succ x"
+    # by hand: Sh at K = 3 maps e_i to e_(i+1), e_3 to zero
+    assert root.matrix.tolist() == [[0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+    assert not root.matrix.flags.writeable  # shared by every compilation at this K
+    with pytest.raises(ValueError):
+        root.matrix[0, 0] = 1
+    assert compiled("succ x", "x : Nat", k=3).structure.matrix[0, 0] == 0
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "iter n { zero => zero | succ x => iter 2 { zero => zero | succ y => add x y } }",
+        "(fun x : Nat => iter 2 { zero => zero | succ y => add x y }) n",
+        "let x = n in iter 2 { zero => zero | succ y => add x y }",
+    ],
+)
+def test_a_binder_shadowing_a_context_variable_does_not_make_it_a_weight(inner: str) -> None:
+    # the inner step uses the binder x, not the context's x (used once, outside every step)
+    text = f"add x ({inner})"
+    ctx = (("x", NAT), ("n", NAT))
+    assert lower(parse_term(text), ctx, workspace().defs).recurrent_weights == ()
+    assert_agrees_at_every_basis_input(text, ctx, k=2)
+
+
+def test_a_def_that_refers_to_itself_is_refused_at_the_reference() -> None:
+    body = parse_term(Source("loop.cj", "succ (succ loop)"))
+    loop = DefInfo("loop", NAT, body, body.span)
+    with pytest.raises(CajalError) as caught:
+        compile_term(parse_term("loop"), (), {"loop": loop}, nat_bound=2)
+    err = caught.value
+    assert (err.kind, err.message) == (ErrorKind.UNBOUND, "def `loop` refers to itself")
+    assert (err.line, err.col) == (1, 12)  # the `loop` inside its own body
+
+
+def test_a_deferred_partial_application_reports_the_bound_of_its_entries() -> None:
+    # compose's body run on f and h (substitution): its partial applications are built on demand
+    c = compiled("compose f h 2", "f : Nat -o Nat, h : Nat -o Nat", k=3)
+    deferred = [n.value for n in c.structure.walk() if isinstance(n.value, DeferredTensor)]
+    small = [value for value in deferred if value.array.dtype == np.int64]
+    assert small
+    for value in small:
+        assert value.maxabs() == max(abs(int(e)) for e in value.array.ravel())
