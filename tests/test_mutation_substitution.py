@@ -214,6 +214,29 @@ def test_a_binder_named_like_an_arguments_variable_stays_apart_after_a_step_has_
     assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, "x : Nat", 3) == 4
 
 
+def test_a_body_over_the_limit_falls_back_to_the_heads_matrix() -> None:
+    # at b = `and p (and q r)` (a Bool for each of p, q, r: 8 columns) the body's `if` would
+    # hold a Nat for each column (10 · 8 = 80 entries at K = 9); the head's matrix route needs
+    # at most 20 (the `if` over b as an axis, 10 · 2), so the spine compiles within 20
+    text = "(fun b : Bool => is_even (if b then 2 else 3)) (and p (and q r))"
+    ctx = "p : Bool, q : Bool, r : Bool"
+    c = compile_expr(text, ctx, k=9, max_entries=20)
+    assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, ctx, 9) == 8
+
+
+def test_a_variable_of_the_argument_met_again_in_the_body_is_named_in_the_refusal() -> None:
+    # an unchecked term (a tool's): p is the argument and is used in the body too; renamed
+    # back, the value has axes p, p and q, and the refusal names p (not the first axis alone)
+    text = "(fun a : Bool => and a (xor p q)) p"
+    term = parse_term(Source("<e>", text))
+    with pytest.raises(CajalError) as err:
+        compile_term(term, (("p", BOOL), ("q", BOOL)), workspace().defs, nat_bound=1)
+    e = err.value
+    assert e.kind is ErrorKind.USED_TWICE
+    assert e.message == "variable `p` is used twice (the compiler needs a linearly typed term)"
+    assert e.span is not None and (e.span.start, e.span.end) == (0, len(text))
+
+
 # ---------------------------------------------------------------------------
 # parameters left unbound: matrix products after the body, and their size guard
 # ---------------------------------------------------------------------------
@@ -231,6 +254,39 @@ def test_arguments_past_the_bound_parameters_are_applied_and_agree_with_the_inte
     text = "(fun c : Bool => if c then (fun n : Nat => succ n) else double) b m"
     c = compile_expr(text, "b : Bool, m : Nat", k=3)
     assert assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, "b : Bool, m : Nat", 3) == 8
+
+
+@pytest.mark.parametrize(
+    ("head", "args", "ctx"),
+    [
+        # the body after c is an `if`, not a `fun`
+        ("fun c : Bool => if c then and else or", ["b", "(and q (and r s))", "true"], UNBOUND_CTX),
+        # m is a recurrent weight and its argument has an axis q: not a basis vector
+        (
+            "fun a : Nat => fun m : Nat => fun n : Nat => iter n { zero => a | succ y => add m y }",
+            ["2", "(if q then 1 else 2)", "3"],
+            "q : Bool",
+        ),
+    ],
+)
+def test_a_spine_bound_in_part_still_runs_its_head_on_the_first_arguments(
+    head: str, args: list[str], ctx: str
+) -> None:
+    # the head's first parameter is bound (the head's matrix and `head a₁` are values built
+    # only when asked); the arguments after are applied as matrix products
+    text = f"({head}) " + " ".join(args)
+    c = compile_expr(text, ctx, k=3)
+    partials = _partials(c)
+    assert len(partials) == 2
+    fun = partials[-1].fn
+    assert isinstance(fun, Abstraction) and isinstance(fun.ir, Abstract)
+    assert isinstance(fun.value, DeferredTensor)
+    assert isinstance(partials[-1].value, DeferredTensor)
+    types = dict(part.split(" : ") for part in ctx.split(", "))
+    for node, n in ((partials[-1], 1), (partials[0], 2)):
+        used = ", ".join(f"{v} : {types[v]}" for v in node.value.names)
+        assert_value_is_the_interpreters(node.value, f"({head}) " + " ".join(args[:n]), used or None, 3)
+    assert_value_is_the_interpreters(Tensor(c.tensor, c.context), text, ctx, 3)
 
 
 def test_the_product_with_an_unbound_parameter_is_refused_past_the_limit_exactly() -> None:
