@@ -173,7 +173,9 @@ def test_states_of_a_per_basis_step_past_a_zero_state_keep_the_base_axes(count: 
     states = root.states
     assert [s.to_nested() for s in states] == [h0, h1, zero, zero]
     assert all(s.axes == (("x", NAT),) for s in states)
-    # a state's maxabs() is its largest |entry| (0 for the zero states, however they were made)
+    # small states stay int64 (exact_product keeps int64 while a bound proves the entries below
+    # 2⁶²; object arrays report no maxabs), and maxabs() is their largest |entry|: 0 for the
+    # zero states, however they were made
     assert [s.maxabs() for s in states] == [1, 1, 0, 0]
     assert compiled.printed.tolist() == (h1 if count == 1 else zero)
     # S itself, built on demand for figures: column j is e_{2j}, or 0 past K
