@@ -417,3 +417,33 @@ def test_a_nested_step_over_a_state_with_axes_is_refused_naming_them(inner: str)
         r"the step of this `iter` depends on im′\d+, jm′\d+, which must be bound to values", err.message
     )
     assert err.span is not None and err.span.source.text[err.span.start : err.span.end] == inner
+
+
+# ---------------------------------------------------------------------------
+# a zero factor proves its product zero, however large the other factor
+# ---------------------------------------------------------------------------
+
+
+def test_zero_columns_and_zero_states_keep_their_products_int64_beside_entries_near_2_62() -> None:
+    # x = 2⁶¹·(e₂ + e₃) meets only S's columns 2 and 3, both zero at K = 3 (4 and 6 are past K):
+    # the bound of S·x is 0, so h₁ is the int64 zero vector (maxabs 0), not an object array
+    big = 2**61
+    doubled = compile_expr(
+        "iter 1 { zero => x | succ y => iter 2 { zero => zero | succ z => add y z } }",
+        "x : Nat",
+        k=3,
+        bindings={"x": [0, 0, big, big]},
+    )
+    assert [s.maxabs() for s in neuron(doubled).computed_states] == [big, 0]
+    assert doubled.tensor.tolist() == [0, 0, 0, 0]
+    # a zero base: every state is 0, so the sum Σ nᵢ·hᵢ with coefficients 2⁶¹ is the int64 zero
+    summed = compile_expr(
+        "iter n { zero => x | succ y => succ y }",
+        "n : Nat, x : Nat",
+        k=3,
+        bindings={"n": [big] * 4, "x": [0] * 4},
+    )
+    root = neuron(summed)
+    assert [s.maxabs() for s in root.computed_states] == [0, 0, 0, 0]
+    assert root.value.maxabs() == 0
+    assert summed.tensor.tolist() == [0, 0, 0, 0]
