@@ -25,7 +25,7 @@ from cajal_ref.compiler import Compiled, compile_term, compiling, contraction
 from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import Abstract, DefRef
 from cajal_ref.compiler.network import Abstraction, Application, DefNeuron, InputNeuron, NeuronNode
-from cajal_ref.compiler.primitives import recurrent_sum
+from cajal_ref.compiler.primitives import apply_matrix, recurrent_sum
 from cajal_ref.compiler.substitution import _basis_index
 from cajal_ref.compiler.tensors import DeferredTensor, Tensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
@@ -388,7 +388,7 @@ class _StrictNumpy:
 
     @staticmethod
     def reshape(array: Any, shape: tuple[int, ...]) -> Any:
-        assert all(s >= -1 for s in shape) and list(shape).count(-1) <= 1, shape
+        assert isinstance(shape, tuple) and all(s >= -1 for s in shape) and list(shape).count(-1) <= 1, shape
         return np.reshape(array, shape)
 
 
@@ -556,3 +556,25 @@ def test_a_variable_used_by_two_arguments_of_a_reordered_spine_is_refused() -> N
     assert err.value.kind is ErrorKind.USED_TWICE
     assert err.value.message == "variable `p` is used twice (the compiler needs a linearly typed term)"
     assert err.value.span is not None and err.value.span.start == 0
+
+
+def test_apply_matrix_is_one_contraction_in_a_strict_array_namespace() -> None:
+    # fn: the matrix of A -o B (dim A = 2, dim B = 2) flattened row-major, with an axis F of 2;
+    # arg: (dim A, X) with X of 3. out[b, f, x] = Σₐ fn[2b + a, f] · arg[a, x], by hand
+    fn = [[1, 2], [0, 3], [4, 0], [5, 6]]
+    arg = [[1, 0, 2], [3, 1, 0]]
+    want = [
+        [[sum(fn[2 * b + a][f] * arg[a][x] for a in range(2)) for x in range(3)] for f in range(2)]
+        for b in range(2)
+    ]
+    assert want[0][0] == [1, 0, 2] and want[1][1] == [18, 6, 0]
+    for xp in (np, _StrictNumpy()):
+        got = apply_matrix(np.asarray(fn), np.asarray(arg), 2, xp=xp)
+        assert np.asarray(got).tolist() == want
+    # without axes: a plain matrix times a vector
+    assert np.asarray(
+        apply_matrix(np.asarray([1, 2, 3, 4]), np.asarray([5, 6]), 2, xp=_StrictNumpy())
+    ).tolist() == [
+        17,
+        39,
+    ]
