@@ -27,6 +27,8 @@ from cajal_ref.compiler import (
     Abstraction,
     Application,
     Compiled,
+    DefNeuron,
+    LinearNeuron,
     RecurrentNeuron,
     ShiftNeuron,
     compile_term,
@@ -354,6 +356,7 @@ def assert_agrees_at_every_basis_input(text: str, ctx: tuple[tuple[str, Type], .
         ("fun x : Nat => true", ()),
         ("fun x : Bool => y", (("y", NAT),)),
         ("fun x : Bool => fun z : Nat => succ y", (("y", NAT),)),
+        ("fun x : Bool => not", ()),  # the body a def reference alone
     ],
 )
 def test_an_unchecked_term_with_unused_variables_agrees_with_the_interpreter(
@@ -460,3 +463,28 @@ def test_a_deferred_partial_application_reports_the_bound_of_its_entries() -> No
     assert small
     for value in small:
         assert value.maxabs() == max(abs(int(e)) for e in value.array.ravel())
+
+
+def test_an_if_on_a_condition_with_two_axes_is_refused_at_the_if_naming_every_axis() -> None:
+    # the if's value: Nat (4) × x's axis (4) × the condition's axes a, b (2 · 2) = 64 entries at
+    # K = 3; its two branches side by side need only 2 · 4 · 4 = 32, the condition 2 · 2 · 2 = 8
+    text, ctx = "if and a b then x else succ x", "a : Bool, b : Bool, x : Nat"
+    assert compiled(text, ctx, k=3, max_entries=64).shape == (4, 2, 2, 4)
+    with pytest.raises(CajalError) as caught:
+        compiled(text, ctx, k=3, max_entries=63)
+    err = caught.value
+    assert err.kind is ErrorKind.SIZE_LIMIT and (err.line, err.col) == (1, 1)
+    head = "the `if` would need a tensor of 64 entries at K = 3: its value has type Nat (dim 4), with axes "
+    tail = "; the limit is 63 (max_entries / --max-entries), or choose a smaller K (--nat-bound)"
+    assert err.message.startswith(head) and err.message.endswith(tail)
+    axes = err.message[len(head) : -len(tail)].split(", ")
+    # the branches' axis first, then the condition's
+    assert axes[0] == "x : Nat (dim 4)" and sorted(axes[1:]) == ["a : Bool (dim 2)", "b : Bool (dim 2)"]
+
+
+def test_the_neurons_of_an_if_and_of_a_def_reference_keep_their_terms() -> None:
+    mix = compiled("if b then x else succ x", "b : Bool, x : Nat", k=1).structure
+    assert isinstance(mix, LinearNeuron) and str(mix.term) == "if b then x else succ x" and mix.type == NAT
+    ref = compiled("not", k=1).structure
+    assert isinstance(ref, DefNeuron) and ref.name == "not" and str(ref.term) == "not"
+    assert (ref.span.line, ref.span.col) == (1, 1) and ref.type == arrow(BOOL, BOOL)
