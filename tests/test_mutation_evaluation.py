@@ -27,6 +27,7 @@ from cajal_ref.compiler import (
     Abstraction,
     Application,
     Compiled,
+    ConstantNeuron,
     DefNeuron,
     LinearNeuron,
     RecurrentNeuron,
@@ -488,3 +489,16 @@ def test_the_neurons_of_an_if_and_of_a_def_reference_keep_their_terms() -> None:
     ref = compiled("not", k=1).structure
     assert isinstance(ref, DefNeuron) and ref.name == "not" and str(ref.term) == "not"
     assert (ref.span.line, ref.span.col) == (1, 1) and ref.type == arrow(BOOL, BOOL)
+
+
+@pytest.mark.parametrize(
+    ("text", "vector"), [("true", [1, 0]), ("false", [0, 1]), ("2", [0, 0, 1, 0]), ("5", [0, 0, 0, 0])]
+)
+def test_a_constant_is_its_read_only_basis_vector(text: str, vector: list[int]) -> None:
+    # SPEC §5 by hand (5 > K = 3: the zero vector); the vector is shared by every compilation
+    for _ in range(2):
+        neuron = compiled(text, k=3).structure
+        assert isinstance(neuron, ConstantNeuron) and neuron.value.array.tolist() == vector
+        assert not neuron.value.array.flags.writeable
+        with pytest.raises(ValueError):
+            neuron.value.array[0] = 7
