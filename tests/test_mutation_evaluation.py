@@ -502,3 +502,65 @@ def test_a_constant_is_its_read_only_basis_vector(text: str, vector: list[int]) 
         assert not neuron.value.array.flags.writeable
         with pytest.raises(ValueError):
             neuron.value.array[0] = 7
+
+
+# ---------------------------------------------------------------------------
+# recurrent weights found wherever a step uses a variable (SPEC §9)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "weights", "free"),
+    [
+        ("iter n { zero => zero | succ y => add m y }", "m n", ("m",), ("m", "n")),
+        ("succ (iter n { zero => zero | succ y => add m y })", "m n", ("m",), ("m", "n")),
+        (
+            "iter (iter n { zero => zero | succ y => add m y }) { zero => zero | succ z => z }",
+            "m n",
+            ("m",),
+            ("m", "n"),
+        ),
+        (
+            "iter n { zero => iter p { zero => zero | succ y => add m y } | succ z => z }",
+            "m n p",
+            ("m",),
+            ("m", "n", "p"),
+        ),
+        # a weight in the condition, in one branch only, or in the other
+        (
+            "if iter n { zero => b | succ y => and c y } then x else succ x",
+            "b c n x",
+            ("c",),
+            ("b", "c", "n", "x"),
+        ),
+        (
+            "if b then iter n { zero => zero | succ y => add m y } else add m n",
+            "b m n",
+            ("m",),
+            ("b", "m", "n"),
+        ),
+        (
+            "if b then add m n else iter n { zero => zero | succ y => add m y }",
+            "b m n",
+            ("m",),
+            ("b", "m", "n"),
+        ),
+        # the step's own variable and a let's are bound, not the context's
+        (
+            "iter n { zero => m | succ y => iter 2 { zero => zero | succ z => add y z } }",
+            "m n",
+            (),
+            ("m", "n"),
+        ),
+        ("let z = m in iter n { zero => zero | succ y => add z y }", "m n", (), ("m", "n")),
+        ("(fun f : Nat -o Nat => iter n { zero => zero | succ y => f y }) (add m)", "m n", (), ("m", "n")),
+    ],
+)
+def test_the_recurrent_weights_are_the_context_variables_used_inside_a_step(
+    text: str, ctx: str, weights: tuple[str, ...], free: tuple[str, ...]
+) -> None:
+    types = {"b": BOOL, "c": BOOL}
+    context = tuple((name, types.get(name, NAT)) for name in ctx.split())
+    program = lower(parse_term(text), context, workspace().defs)
+    assert program.recurrent_weights == weights and program.root.free == free
+    assert program.root.weights & {n for n, _ in context} == set(weights)
