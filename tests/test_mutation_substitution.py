@@ -25,7 +25,7 @@ from cajal_ref.compiler import Compiled, compile_term, compiling, contraction
 from cajal_ref.compiler.evaluation import _Compiler
 from cajal_ref.compiler.ir import Abstract, DefRef
 from cajal_ref.compiler.network import Abstraction, Application, DefNeuron, InputNeuron, NeuronNode
-from cajal_ref.compiler.primitives import apply_matrix, recurrent_sum
+from cajal_ref.compiler.primitives import abstract_axis, apply_matrix, recurrent_sum
 from cajal_ref.compiler.substitution import _basis_index
 from cajal_ref.compiler.tensors import DeferredTensor, Tensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
@@ -578,3 +578,13 @@ def test_apply_matrix_is_one_contraction_in_a_strict_array_namespace() -> None:
         17,
         39,
     ]
+
+
+def test_abstract_axis_moves_any_axis_next_to_the_value_axis() -> None:
+    # t's tensor (dim B = 2, then axes of 3 and 4): abstracting the axis at 2 gives
+    # (2, 4, 3) with entry (b, x, y) = t[b, y, x]; at 1 nothing moves
+    body = np.arange(24).reshape(2, 3, 4)
+    moved = abstract_axis(body, 2)
+    assert moved.shape == (2, 4, 3)
+    assert all(moved[b, x, y] == body[b, y, x] for b in range(2) for x in range(4) for y in range(3))
+    assert abstract_axis(body, 1).tolist() == body.tolist()
