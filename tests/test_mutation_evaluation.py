@@ -564,3 +564,23 @@ def test_the_recurrent_weights_are_the_context_variables_used_inside_a_step(
     program = lower(parse_term(text), context, workspace().defs)
     assert program.recurrent_weights == weights and program.root.free == free
     assert program.root.weights & {n for n, _ in context} == set(weights)
+
+
+def test_a_per_basis_abstraction_too_large_is_refused_at_the_fun_naming_its_axes() -> None:
+    # an unchecked fun whose parameter (a function) is used inside the step: compiled at f = E_ra
+    # for each of the 16 entries (r, a); each column is small (f·m), the whole matrix 4 · 16 · 4
+    text = "fun f : Nat -o Nat => iter 1 { zero => m | succ y => f y }"
+    term, ctx = parse_term(text), (("m", NAT),)
+    c = compile_term(term, ctx, workspace().defs, nat_bound=3, max_entries=256)
+    assert c.structure.per_basis
+    # by hand: h₁ = f·m, so at f = E_ra and m = e_m the value is e_r exactly when m = a
+    want = [[int(v == r and m == a) for m in range(4)] for v in range(4) for r in range(4) for a in range(4)]
+    assert c.tensor.tolist() == want
+    with pytest.raises(CajalError) as caught:
+        compile_term(term, ctx, workspace().defs, nat_bound=3, max_entries=255)
+    assert caught.value.kind is ErrorKind.SIZE_LIMIT
+    assert caught.value.message == (
+        "`fun f` would need a tensor of 256 entries at K = 3: its value has type (Nat -o Nat) -o Nat "
+        "(dim 64), with axes m : Nat (dim 4); the limit is 255 (max_entries / --max-entries), "
+        "or choose a smaller K (--nat-bound)"
+    )
