@@ -38,7 +38,8 @@ MIN_WORK = 200_000
 """Below this many multiply-adds left to right is kept (its network is the plain one)."""
 
 MAX_ARGS = 6
-"""Spines with more arguments are costed only for the first MAX_ARGS (6! orders)."""
+"""Spines with more arguments are applied left to right, never reordered (6! = 720 orders is the
+most the search costs)."""
 
 
 def spine(node: Apply) -> tuple[Node, list[Node]]:
