@@ -19,6 +19,7 @@ from cajal_ref.compiler import compile_term
 from cajal_ref.compiler.contraction import order_cost
 from cajal_ref.compiler.tensors import (
     _INT64_SAFE,
+    IdentityTensor,
     SparseMatrix,
     Tensor,
     _exact_array,
@@ -27,12 +28,13 @@ from cajal_ref.compiler.tensors import (
     _maxabs,
     _merge_axes,
     exact_product,
+    identity_apply,
 )
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
 from cajal_ref.spaces import decode
-from cajal_ref.syntax import BOOL, NAT, Source, Type
+from cajal_ref.syntax import BOOL, NAT, Source, Type, arrow
 
 
 @cache
@@ -343,3 +345,36 @@ def test_a_sparse_matrix_applies_like_the_dense_one() -> None:
     exact = SparseMatrix.of(np.array([[Fraction(1, 2)]], dtype=object))
     assert exact.bound is None and exact.apply_first(np.array([[4]], dtype=object)).tolist() == [[2]]
     assert SparseMatrix.of(np.zeros((2, 2), dtype=np.int64)).terms == 0
+
+
+def test_applying_a_matrix_to_an_identity_is_a_copy_that_keeps_its_bound() -> None:
+    # arg the identity of x : A (dim 3), fn a matrix of A -o B (dim B = 2) with an axis y: the
+    # result is fn's matrix (B, A, y) with A moved last, x's axis; the identity is never built
+    built: list[int] = []
+    m = np.arange(6 * 2, dtype=np.int64).reshape(6, 2) - 5  # row b·3 + a, column y
+    fn = Tensor(m, (("y", BOOL),), 50)  # a bound given (above the true 6): a copy keeps it
+    x = IdentityTensor(3, (("x", NAT),), lambda: built.append(1))
+    out = identity_apply(fn, x, 3)
+    assert out is not None and out.names == ("y", "x") and built == []
+    assert out.array.tolist() == [[[m[b * 3 + a, y] for a in range(3)] for y in range(2)] for b in range(2)]
+    assert out.maxabs() == 50
+
+
+@pytest.mark.parametrize(("width", "laid_out"), [(16, True), (8, False)])
+def test_an_applied_identity_is_a_copy_laid_out_in_the_preferred_order_from_4096_entries(
+    width: int, laid_out: bool
+) -> None:
+    # fn the identity of f : A -o B (dim A = dim B = 16), arg a matrix (a, x) with x's axis of
+    # `width`: entry (b, f = (b′, a), x) is δ(b, b′)·arg[a, x]. With `prefer` = (x, f) and
+    # arg's entries × dim B = 16·width·16 ≥ 4,096 (exactly 4,096 at width 16), x's axis is laid
+    # out before f's in memory; below that, the logical (C) order (tensors._LAYOUT_MIN)
+    rows = dom = 16
+    a = np.arange(dom * width, dtype=np.int64).reshape(dom, width) - 100
+    fn = IdentityTensor(rows * dom, (("f", arrow(NAT, NAT)),), lambda: None)
+    out = identity_apply(fn, Tensor(a, (("x", NAT),), 1000), dom, ("x", "f"))
+    assert out is not None and out.names == ("f", "x") and out.maxabs() == 1000  # arg's bound kept
+    want = np.zeros((rows, rows, dom, width), dtype=np.int64)
+    want[np.arange(rows), np.arange(rows)] = a
+    assert np.array_equal(out.array, want.reshape(rows, rows * dom, width))
+    assert out.array.flags.c_contiguous is not laid_out
+    assert out.array.transpose(0, 2, 1).flags.c_contiguous is laid_out
