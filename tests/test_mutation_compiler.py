@@ -302,6 +302,13 @@ def test_exact_arrays_hold_python_numbers() -> None:
     assert ints.dtype == object and type(ints[0, 1]) is int and ints.shape == (1, 2)
     mixed = _exact_array(np.array([Fraction(2, 1), True, sympy.Rational(3, 4)], dtype=object))
     assert list(mixed) == [2, 1, Fraction(3, 4)] and [type(v) for v in mixed] == [int, int, Fraction]
+    narrow = _exact_array(np.array([3, -2], dtype=np.int32))  # another integer dtype: Python ints too
+    assert list(narrow) == [3, -2] and [type(v) for v in narrow] == [int, int]
+    flags = _exact_array(np.array([True, False]))
+    assert list(flags) == [1, 0] and [type(v) for v in flags] == [int, int]
+    for floats in (np.array([0.5]), np.array([1.0])):  # a float array is refused, even integral
+        with pytest.raises(TypeError, match="float64"):
+            _exact_array(floats)
 
 
 def test_bounds_and_axes_merge() -> None:
