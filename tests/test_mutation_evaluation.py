@@ -31,6 +31,7 @@ from cajal_ref.compiler import (
 )
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.parser import parse_term
 from cajal_ref.syntax import BOOL, NAT, Opaque, Source, arrow
 
 
@@ -194,3 +195,48 @@ def test_an_iter_that_never_runs_its_step_walks_its_count_and_base_only(text: st
     assert isinstance(root, RecurrentNeuron) and root.step_network is None
     assert root.children() == (root.count, root.base)
     assert [n for n in root.walk()][:1] == [root] and root.count in root.walk()
+
+
+# ---------------------------------------------------------------------------
+# abstractions: the network node, shadowed binders, unused parameters
+# ---------------------------------------------------------------------------
+
+
+def test_an_abstraction_node_keeps_its_term_and_parameter() -> None:
+    plain = compiled("fun x : Nat => x", k=2).structure
+    assert isinstance(plain, Abstraction) and not plain.per_basis
+    assert plain.param == "x" and str(plain.term) == "fun x : Nat => x" and str(plain.type) == "Nat -o Nat"
+    text = "fun x : Nat => iter 2 { zero => zero | succ y => add x y }"
+    per_basis = compiled(text, k=2).structure
+    assert isinstance(per_basis, Abstraction) and per_basis.per_basis
+    assert per_basis.param == "x" and str(per_basis.term) == text
+
+
+SHADOWED = "fun x : Bool => g (fun x : Bool => x) (not x)"
+"""The inner `fun x` shadows the outer x; after it, `not x` is the outer x again."""
+
+
+def test_a_binder_shadowed_by_an_inner_fun_is_the_outer_one_again_after_it() -> None:
+    # α-equivalence: the same function as the term with the inner binder renamed, where the
+    # two x's cannot be confused
+    ctx = "g : (Bool -o Bool) -o Bool -o Bool"
+    renamed = "fun x : Bool => g (fun z : Bool => z) (not x)"
+    assert compiled(SHADOWED, ctx, k=1).tensor.tolist() == compiled(renamed, ctx, k=1).tensor.tolist()
+
+
+def test_a_fun_whose_parameter_is_unused_is_refused_at_the_limit_naming_its_axes() -> None:
+    # not well-typed (the checker refuses it): lowered directly, `fun x : Nat => y` is the
+    # same image e_y for every x; at K = 2 it needs 3 · 3 · 3 = 27 entries
+    term, ctx = parse_term("fun x : Nat => y"), (("y", NAT),)
+    ws = workspace()
+    c = compile_term(term, ctx, ws.defs, nat_bound=2, max_entries=27)
+    # by hand: row (out·3 + in), column y: 1 where out = y
+    assert c.tensor.tolist() == [[1, 0, 0]] * 3 + [[0, 1, 0]] * 3 + [[0, 0, 1]] * 3
+    with pytest.raises(CajalError) as caught:
+        compile_term(term, ctx, ws.defs, nat_bound=2, max_entries=26)
+    assert caught.value.kind is ErrorKind.SIZE_LIMIT
+    assert caught.value.message == (
+        "`fun x` would need a tensor of 27 entries at K = 2: its value has type Nat -o Nat (dim 9), "
+        "with axes y : Nat (dim 3); the limit is 26 (max_entries / --max-entries), "
+        "or choose a smaller K (--nat-bound)"
+    )
