@@ -240,3 +240,17 @@ def test_a_fun_whose_parameter_is_unused_is_refused_at_the_limit_naming_its_axes
         "with axes y : Nat (dim 3); the limit is 26 (max_entries / --max-entries), "
         "or choose a smaller K (--nat-bound)"
     )
+
+
+def test_an_application_over_two_axes_is_refused_at_the_limit_naming_both() -> None:
+    # `f x` inside the fun: value Nat (3) × f's axis (9) × x's axis (3) = 81 entries at K = 2
+    text, ctx = "fun x : Nat => f x", "f : Nat -o Nat"
+    assert compiled(text, ctx, k=2, max_entries=81).tensor.shape == (9, 9)
+    with pytest.raises(CajalError) as caught:
+        compiled(text, ctx, k=2, max_entries=80)
+    assert caught.value.kind is ErrorKind.SIZE_LIMIT
+    assert caught.value.message == (
+        "the application would need a tensor of 81 entries at K = 2: its value has type Nat (dim 3), "
+        "with axes f : Nat -o Nat (dim 9), x : Nat (dim 3); the limit is 80 (max_entries / "
+        "--max-entries), or choose a smaller K (--nat-bound)"
+    )
