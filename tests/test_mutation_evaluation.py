@@ -254,3 +254,16 @@ def test_an_application_over_two_axes_is_refused_at_the_limit_naming_both() -> N
         "with axes f : Nat -o Nat (dim 9), x : Nat (dim 3); the limit is 80 (max_entries / "
         "--max-entries), or choose a smaller K (--nat-bound)"
     )
+
+
+def test_a_term_using_two_variables_twice_is_refused_naming_the_first_in_order() -> None:
+    # unchecked: `y` and `x` both in f's argument and in the second argument; the compiler
+    # names one of them, the first in alphabetical order, whatever order they are met in
+    nat2 = arrow(NAT, arrow(NAT, NAT))
+    ctx = (("f", nat2), ("g", nat2), ("h", nat2), ("x", NAT), ("y", NAT))
+    term = parse_term("f (g y x) (h x y)")
+    with pytest.raises(CajalError) as caught:
+        compile_term(term, ctx, workspace().defs, nat_bound=1)
+    assert caught.value.kind is ErrorKind.USED_TWICE
+    assert caught.value.span == term.span and term.span is not None  # at the whole application
+    assert caught.value.message == "variable `x` is used twice (the compiler needs a linearly typed term)"
