@@ -24,6 +24,7 @@ from cajal_ref.compiler import (
     Abstraction,
     Application,
     Compiled,
+    InputNeuron,
     RecurrentNeuron,
     compile_term,
     symbolic_bindings,
@@ -235,6 +236,7 @@ def test_a_fun_whose_parameter_is_unused_is_refused_at_the_limit_naming_its_axes
     with pytest.raises(CajalError) as caught:
         compile_term(term, ctx, ws.defs, nat_bound=2, max_entries=26)
     assert caught.value.kind is ErrorKind.SIZE_LIMIT
+    assert caught.value.span == term.span and term.span is not None  # at the fun
     assert caught.value.message == (
         "`fun x` would need a tensor of 27 entries at K = 2: its value has type Nat -o Nat (dim 9), "
         "with axes y : Nat (dim 3); the limit is 26 (max_entries / --max-entries), "
@@ -267,3 +269,26 @@ def test_a_term_using_two_variables_twice_is_refused_naming_the_first_in_order()
     assert caught.value.kind is ErrorKind.USED_TWICE
     assert caught.value.span == term.span and term.span is not None  # at the whole application
     assert caught.value.message == "variable `x` is used twice (the compiler needs a linearly typed term)"
+
+
+def test_a_variable_as_an_axis_is_refused_at_its_identity_naming_its_axis() -> None:
+    # `fun x : Nat => x` at K = 2: x's identity is 3 × 3 = 9 entries, allocated when abstracted
+    assert compiled("fun x : Nat => x", k=2, max_entries=9).printed.tolist() == np.eye(3).tolist()
+    with pytest.raises(CajalError) as caught:
+        compiled("fun x : Nat => x", k=2, max_entries=8)
+    assert caught.value.kind is ErrorKind.SIZE_LIMIT
+    assert caught.value.message == (
+        "`x` would need a tensor of 9 entries at K = 2: its value has type Nat (dim 3), with axes "
+        "x : Nat (dim 3); the limit is 8 (max_entries / --max-entries), or choose a smaller K (--nat-bound)"
+    )
+
+
+def test_variables_bound_to_values_are_named_input_neurons_and_their_product_an_application() -> None:
+    # f = not (as a matrix: rows true, false; columns true, false), b = true: f b = false, by hand
+    c = compiled("f b", "f : Bool -o Bool, b : Bool", k=1, bindings={"f": [[0, 1], [1, 0]], "b": [1, 0]})
+    assert c.entries() == [0, 1]
+    root = c.structure
+    assert isinstance(root, Application) and str(root.term) == "f b" and str(root.type) == "Bool"
+    for node, name in ((root.fn, "f"), (root.arg, "b")):
+        assert isinstance(node, InputNeuron)
+        assert node.name == name and str(node.term) == name and node.is_axis is False
