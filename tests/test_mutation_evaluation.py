@@ -292,3 +292,19 @@ def test_variables_bound_to_values_are_named_input_neurons_and_their_product_an_
     for node, name in ((root.fn, "f"), (root.arg, "b")):
         assert isinstance(node, InputNeuron)
         assert node.name == name and str(node.term) == name and node.is_axis is False
+
+
+def test_the_same_checked_term_compiled_under_other_sizes_takes_the_new_dimensions() -> None:
+    # the compiler caches dims by type object; the same term (same type objects) compiled again
+    # with another opaque dimension, or another K, has the new shape: the identity of V(A)
+    ws = workspace()
+    fun = ws.check_expression("fun i : Img => i")
+    for d in (3, 2, 3):
+        c = compile_term(fun.term, fun.context, ws.defs, nat_bound=1, opaque_dims={"Img": d})
+        assert c.printed.tolist() == np.eye(d, dtype=int).tolist()
+    nat = ws.check_expression("fun n : Nat => n")
+    for k in (1, 2, 1):
+        assert (
+            compile_term(nat.term, nat.context, ws.defs, nat_bound=k).printed.tolist()
+            == np.eye(k + 1).tolist()
+        )
