@@ -422,3 +422,26 @@ def test_a_per_basis_abstraction_too_large_is_refused_at_the_fun_naming_its_axes
         "(dim 64), with axes m : Nat (dim 4); the limit is 255 (max_entries / --max-entries), "
         "or choose a smaller K (--nat-bound)"
     )
+
+
+_WEIGHTED = (("b", BOOL), ("m", NAT), ("n", NAT))
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        # m inside a step in one branch only (a plain use in the other): still a weight
+        ("if b then iter n { zero => zero | succ y => add m y } else add m n", _WEIGHTED),
+        ("if b then add m n else iter n { zero => zero | succ y => add m y }", _WEIGHTED),
+        # m inside a step within the condition, or within an iter's count
+        (
+            "if iter n { zero => b | succ y => if m then y else y } then zero else zero",
+            (("b", BOOL), ("m", BOOL), ("n", NAT)),
+        ),
+        ("iter (iter n { zero => zero | succ y => add m y }) { zero => b | succ z => z }", _WEIGHTED),
+    ],
+)
+def test_a_variable_used_in_a_step_anywhere_below_is_a_recurrent_weight(
+    text: str, ctx: tuple[tuple[str, Type], ...]
+) -> None:
+    assert lower(parse_term(text), ctx, workspace().defs).recurrent_weights == ("m",)
