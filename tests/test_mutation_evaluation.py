@@ -65,6 +65,19 @@ def test_a_per_basis_subterm_too_large_to_hoist_is_built_per_column(limit: int) 
     assert compiled(NESTED, k=3, max_entries=limit).entries() == [0, 0, 1, 0]
 
 
+def test_a_subterm_linear_in_a_per_basis_binder_is_built_with_an_axis_for_it() -> None:
+    # y is compiled per basis vector (used inside the inner step), but `add y` is linear in it
+    # (T3): built once with an axis for y and sliced at e_j (the module's docstring), so its
+    # y neuron is an axis, not y bound to a basis vector
+    c = compiled(NESTED, k=3)
+    assert c.entries() == [0, 0, 1, 0]  # by hand, as above
+    apps = [n for n in c.structure.walk() if str(n.term) == "add y"]
+    assert apps and all(isinstance(a, Application) for a in apps)
+    for app in apps:
+        assert isinstance(app, Application) and isinstance(app.arg, InputNeuron)
+        assert app.arg.name == "y" and app.arg.is_axis is True
+
+
 def test_a_def_applied_twice_to_the_same_basis_vector_shares_one_network() -> None:
     # x is used inside the step: rep's body is compiled at x = e_j; both `rep 1` bind x to the
     # same e_1, so the body's network there is built once and shared (memoised on that binding)
