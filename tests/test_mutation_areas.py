@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from cajal_ref.compiler import (
 )
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
-from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.loader import load_workspace
 from cajal_ref.spaces import (
     basis_labels,
     check_nat_bound,
@@ -53,38 +52,7 @@ from cajal_ref.syntax import (
     Var,
     Zero,
 )
-
-
-@cache
-def workspace() -> Workspace:
-    ws = load_workspace()
-    ws.add_source(Source("img.cj", "type Img\n"))
-    return ws
-
-
-def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
-
-
-def domain(t: Type, k: int) -> list[Any]:
-    """The first-order values whose encodings are the basis of V(t) at bound k."""
-    return [True, False] if t == BOOL else list(range(k + 1))
-
-
-def expected_vector(value: Any, t: Type, k: int) -> list[int]:
-    """SPEC §5 by hand: enc(value) (zero past K); for A -o B the row-major matrix of images."""
-    if isinstance(t, Arrow):
-        rows, cols = dim(t.cod, k), dim(t.dom, k)
-        out = [0] * (rows * cols)
-        for a, arg in enumerate(domain(t.dom, k)):
-            image = expected_vector(value(arg), t.cod, k)
-            for b in range(rows):
-                out[b * cols + a] = image[b]
-        return out
-    encoded = enc(value, t, k)
-    return [0] * dim(t, k) if encoded is None else [int(x) for x in encoded]
+from tests.mutation_helpers import compile_expr, domain, expected_vector, workspace
 
 
 def assert_agrees_on_basis(text: str, ctx: str, k: int, weights: tuple[str, ...] = ()) -> int:

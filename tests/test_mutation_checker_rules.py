@@ -24,26 +24,11 @@ from cajal_ref.syntax import (
     Var,
     arrow,
 )
+from tests.test_mutation_checker import only_error, where
 
 # ---------------------------------------------------------------------------
 # Modules: every error of a file, its message and where it points
 # ---------------------------------------------------------------------------
-
-
-def errors_of(text: str, program: Program | None = None, *, strict_iter: bool = False) -> list[CajalError]:
-    with pytest.raises(CajalError) as caught:
-        check_module(parse_module(Source("m.cj", text)), program or Program(), strict_iter=strict_iter)
-    return [caught.value, *caught.value.also]
-
-
-def only_error(text: str, program: Program | None = None, *, strict_iter: bool = False) -> CajalError:
-    (err,) = errors_of(text, program, strict_iter=strict_iter)
-    assert err.also == ()
-    return err
-
-
-def where(span: Span) -> tuple[int, int]:
-    return span.line, span.col
 
 
 # ---------------------------------------------------------------------------

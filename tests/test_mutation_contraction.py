@@ -6,7 +6,6 @@ from the interpreter, hand arithmetic or the documented refusal, never from the 
 from __future__ import annotations
 
 import itertools
-from functools import cache
 from typing import Any, ClassVar
 from unittest import mock
 
@@ -19,61 +18,15 @@ from cajal_ref.compiler.primitives import abstract_axis, apply_matrix, recurrent
 from cajal_ref.compiler.tensors import DeferredTensor, Tensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
-from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term
-from cajal_ref.spaces import dim, enc
-from cajal_ref.syntax import BOOL, Arrow, Source, Type
+from cajal_ref.syntax import BOOL, Source
+from tests.mutation_helpers import (
+    assert_value_is_the_interpreters,
+    compile_expr,
+    expected_vector,
+    workspace,
+)
 from tests.test_mutation_substitution import _partials
-
-
-@cache
-def workspace() -> Workspace:
-    return load_workspace()
-
-
-def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
-
-
-def domain(t: Type, k: int) -> list[Any]:
-    return [True, False] if t == BOOL else list(range(k + 1))
-
-
-def expected_vector(value: Any, t: Type, k: int) -> list[int]:
-    """SPEC §5 by hand: enc(value) (zero past K); for A -o B the row-major matrix of images."""
-    if isinstance(t, Arrow):
-        rows, cols = dim(t.cod, k), dim(t.dom, k)
-        out = [0] * (rows * cols)
-        for a, arg in enumerate(domain(t.dom, k)):
-            image = expected_vector(value(arg), t.cod, k)
-            for b in range(rows):
-                out[b * cols + a] = image[b]
-        return out
-    encoded = enc(value, t, k)
-    return [0] * dim(t, k) if encoded is None else [int(x) for x in encoded]
-
-
-def assert_value_is_the_interpreters(tensor: Tensor, text: str, ctx: str | None, k: int) -> int:
-    """Every column of a tensor whose axes are ctx's variables (in any order) is the
-    interpreter's value of `text` at those variables' basis values. Returns the columns checked."""
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    types = dict(expr.context)
-    names = tensor.names
-    entries = tensor.exact()
-    assert sorted(names) == sorted(types)
-    assert entries.shape[1:] == tuple(dim(types[n], k) for n in names)
-    count = 0
-    for values in itertools.product(*(domain(types[n], k) for n in names)):
-        index = tuple(domain(types[n], k).index(v) for n, v in zip(names, values, strict=True))
-        got = [entries[(i, *index)] for i in range(entries.shape[0])]
-        env = dict(zip(names, values, strict=True))
-        assert got == expected_vector(evaluate(expr.term, env, ws.defs).value, expr.type, k), env
-        count += 1
-    return count
-
 
 # ---------------------------------------------------------------------------
 # the size guard inside a reordered spine

@@ -13,7 +13,6 @@ output.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,6 @@ import sympy
 from cajal_ref.compiler import (
     Abstraction,
     Application,
-    Compiled,
     InputNeuron,
     RecurrentNeuron,
     compile_term,
@@ -31,23 +29,11 @@ from cajal_ref.compiler import (
     symbols_for,
 )
 from cajal_ref.diagnostics import CajalError, ErrorKind
-from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.loader import load_workspace
 from cajal_ref.parser import parse_term
 from cajal_ref.syntax import BOOL, NAT, Opaque, Source, arrow
-
-
-@cache
-def workspace() -> Workspace:
-    ws = load_workspace()
-    ws.add_source(Source("img.cj", "type Img\n"))
-    return ws
-
-
-def compiled(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
-
+from tests.mutation_helpers import compile_expr as compiled
+from tests.mutation_helpers import workspace
 
 # ---------------------------------------------------------------------------
 # per-basis subterms: hoisted with an axis, or built column by column

@@ -13,12 +13,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 
 from cajal_ref.compiler import (
-    Compiled,
     compile_term,
 )
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
-from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.loader import load_workspace
 from cajal_ref.spaces import (
     decode,
     dim,
@@ -37,27 +36,13 @@ from cajal_ref.syntax import (
     Arrow,
     If,
     Opaque,
-    Source,
     Type,
     Var,
 )
 from cajal_ref.verification import areas
 from cajal_ref.verification.exact_inputs import ExactCase, check_exact, exact_cases, kinds_of
 from cajal_ref.verification.strategies import Program, prelude_def_types, programs
-
-
-@cache
-def workspace() -> Workspace:
-    ws = load_workspace()
-    ws.add_source(Source("img.cj", "type Img\n"))
-    return ws
-
-
-def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
-
+from tests.mutation_helpers import compile_expr, workspace
 
 # ---------------------------------------------------------------------------
 # the generators reach area (1) by themselves

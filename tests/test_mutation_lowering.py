@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,6 @@ import pytest
 
 from cajal_ref.checker import DefInfo
 from cajal_ref.compiler import (
-    Compiled,
     ConstantNeuron,
     DefNeuron,
     LinearNeuron,
@@ -28,23 +26,11 @@ from cajal_ref.compiler.lowering import lower
 from cajal_ref.compiler.tensors import DeferredTensor
 from cajal_ref.diagnostics import CajalError, ErrorKind
 from cajal_ref.interpreter import evaluate
-from cajal_ref.loader import Workspace, load_workspace
+from cajal_ref.loader import load_workspace
 from cajal_ref.parser import parse_term
 from cajal_ref.syntax import BOOL, MAX_NESTING, NAT, Arrow, Opaque, Source, Type, arrow
-
-
-@cache
-def workspace() -> Workspace:
-    ws = load_workspace()
-    ws.add_source(Source("img.cj", "type Img\n"))
-    return ws
-
-
-def compiled(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
-
+from tests.mutation_helpers import compile_expr as compiled
+from tests.mutation_helpers import workspace
 
 # ---------------------------------------------------------------------------
 # the cache of lowered defs

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 import pytest
@@ -33,22 +32,9 @@ from cajal_ref.compiler import (
 )
 from cajal_ref.compiler.ir import Recurrent
 from cajal_ref.diagnostics import CajalError, ErrorKind
-from cajal_ref.loader import Workspace, load_workspace
 from cajal_ref.parser import parse_term_text, parse_type_text
-from cajal_ref.syntax import BOOL, NAT, Opaque, Source
-
-
-@cache
-def workspace() -> Workspace:
-    ws = load_workspace()
-    ws.add_source(Source("img.cj", "type Img\n"))
-    return ws
-
-
-def compile_expr(text: str, ctx: str | None = None, *, k: int, **kw: Any) -> Compiled:
-    ws = workspace()
-    expr = ws.check_expression(text, ctx)
-    return compile_term(expr.term, expr.context, ws.defs, nat_bound=k, **kw)
+from cajal_ref.syntax import BOOL, NAT, Opaque
+from tests.mutation_helpers import compile_expr, workspace
 
 
 def neuron(compiled: Compiled) -> RecurrentNeuron:
