@@ -55,8 +55,13 @@ def test_a_reordered_spine_is_refused_at_its_largest_intermediate_exactly() -> N
         assert c.tensor[:, i, j].tolist() == [F[4 * r + a2[p]][a1[b]] for r in range(4)]
     e = err.value
     assert e.kind is ErrorKind.SIZE_LIMIT
-    assert "the application would need a tensor of 32 entries at K = 3" in e.message
-    assert "the limit is 31 (max_entries / --max-entries)" in e.message
+    # the refused tensor is `f a₁` (dim 16) for each b, not the spine's Nat result
+    assert e.message == (
+        "the application would need a tensor of 32 entries at K = 3: its intermediate value, "
+        "with argument 1 of 2 applied (the spine is applied in a cheaper order), has dim 16, "
+        "with axes b : Bool (dim 2); the limit is 31 (max_entries / --max-entries), "
+        "or choose a smaller K (--nat-bound)"
+    )
 
 
 def test_a_reordered_spines_result_is_refused_past_the_limit_exactly_naming_its_axes() -> None:

@@ -115,7 +115,13 @@ def _contract(
         rows = cod * math.prod(doms[j] for j in rest_values)
         flat = moved.reshape(rows * doms[i], *moved.shape[len(rest_values) + 2 :])
         arg = args[i].value
-        c.guard((rows, *flat.shape[1:], *arg.shape[1:]), node)
+        axes = (*head.value.axes, *(a for j in (*done, i) for a in args[j].value.axes))
+        applied = ", ".join(str(j + 1) for j in (*done, i))
+        value = (
+            f"its intermediate value, with argument{'s' if done else ''} {applied} of {n} applied "
+            f"(the spine is applied in a cheaper order), has dim {rows:,}"
+        )
+        c.guard((rows, *flat.shape[1:], *arg.shape[1:]), node, axes, value=value)
         work = flat.size * math.prod(arg.shape[1:])
         dom = doms[i]
 

@@ -87,6 +87,12 @@ def _shared_dims(k: int) -> dict[int, tuple[Type, int]]:
     return found
 
 
+def source_name(axis: str) -> str:
+    """An axis's name as the user wrote it: substitution and the recurrent neuron rename axes
+    apart as `x′3` (a user's identifier is ASCII, so never contains ′)."""
+    return axis.split("′", 1)[0]
+
+
 class _Compiler:
     """The exact evaluator of one compilation: memo, caches, the size guard, one method per node."""
 
@@ -117,15 +123,21 @@ class _Compiler:
         self.dims[id(t)] = (t, d)  # the type is kept, so its id stays its own
         return d
 
-    def guard(self, shape: Sequence[int], node: Node, axes: Context = (), what: str = "") -> None:
-        """Refuse, before allocating, a tensor of more than max_entries entries."""
+    def guard(
+        self, shape: Sequence[int], node: Node, axes: Context = (), what: str = "", value: str = ""
+    ) -> None:
+        """Refuse, before allocating, a tensor of more than max_entries entries.
+
+        The message names the tensor's value (node's, unless `value` describes another, such
+        as an intermediate of a reordered spine) and its axes by their names in the source.
+        """
         entries = math.prod(shape)
         if entries <= self.max_entries:
             return
-        value = f"its value has type {show_type(node.type)} (dim {self.dim(node.type):,})"
+        value = value or f"its value has type {show_type(node.type)} (dim {self.dim(node.type):,})"
         if axes:
             value += ", with axes " + ", ".join(
-                f"{n} : {show_type(t)} (dim {self.dim(t):,})" for n, t in axes
+                f"{source_name(n)} : {show_type(t)} (dim {self.dim(t):,})" for n, t in axes
             )
         raise CajalError(
             ErrorKind.SIZE_LIMIT,

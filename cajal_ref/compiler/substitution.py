@@ -73,12 +73,12 @@ def substitute(c: _Compiler, node: Apply, env: dict[str, _Binding]) -> NeuronNod
             return None  # the matrix route may allocate less
         raise
     value = inner.value
-    rest = arg_nodes[len(args) :]
+    partial_nodes = _applications(node)
     applied: list[NeuronNode] = []
-    for arg_node in rest:  # parameters that could not be bound: matrix products from here
-        arg = c.run(arg_node, env)
+    for i in range(len(args), len(arg_nodes)):  # parameters not bound: matrix products from here
+        arg = c.run(arg_nodes[i], env)
         applied.append(arg)
-        value = _apply(c, node, value, arg.value)
+        value = _apply(c, partial_nodes[i], value, arg.value)
     if back:
         value = rename_axes(value, back)
     names = value.names
@@ -90,6 +90,17 @@ def substitute(c: _Compiler, node: Apply, env: dict[str, _Binding]) -> NeuronNod
             node.span,
         )
     return _network(c, node, head_node, env, lambdas, inner, [*args, *applied], value)
+
+
+def _applications(node: Apply) -> list[Apply]:
+    """The spine's applications, innermost first: the i-th applies argument i (its value's
+    type and its span are those of `h a₁ … aᵢ`)."""
+    out: list[Apply] = []
+    fn: Node = node
+    while isinstance(fn, Apply):
+        out.append(fn)
+        fn = fn.fn
+    return out[::-1]
 
 
 def _bind(c: _Compiler, lam: Abstract, arg: Tensor, back: dict[str, str]) -> _Binding | None:
@@ -117,7 +128,8 @@ def _basis_index(arg: Tensor) -> int | None:
 
 
 def _apply(c: _Compiler, node: Apply, fn: Tensor, arg: Tensor) -> Tensor:
-    """fn's matrix applied to arg (the plain route of `apply`), for a parameter left unbound."""
+    """fn's matrix applied to arg (the plain route of `apply`), for a parameter left unbound;
+    `node` is the application whose value that is."""
     dom = arg.shape[0]
     rows = fn.shape[0] // dom
     c.guard((rows, *fn.shape[1:], *arg.shape[1:]), node, (*fn.axes, *arg.axes))
